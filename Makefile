@@ -1,0 +1,69 @@
+# Understanding LSTM, executable — see README.md.
+#   make book   build the website into _build/html (creates .venv on first use)
+#   make test   every check: unit tests, nbval over all notebooks, book build, browser tests
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
+PORT ?= 8000
+JOBS ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test unit nbval browser notebooks serve lab bench clean help
+
+help:
+	@echo "make book       build the website (_build/html); creates .venv when needed"
+	@echo "make test       unit tests + nbval over chapters/ + book build (-W) + browser tests"
+	@echo "make notebooks  re-execute every notebook in place (stores outputs and widget state)"
+	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
+	@echo "make lab        JupyterLab on the chapters"
+	@echo "make bench      LSTM speed benchmark (optional deps: benchmarks/requirements.txt)"
+
+# The virtual environment is (re)built when missing or older than requirements.txt / pyproject.toml.
+$(STAMP): requirements.txt pyproject.toml
+	@echo ">>> creating $(VENV) from requirements.txt (first time: about 1 minute)"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going --quiet
+	@echo ">>> open file://$(CURDIR)/_build/html/index.html   (or: make serve)"
+
+unit: $(STAMP)
+	$(PY) -m pytest tests --ignore=tests/browser -n $(JOBS) -q
+
+nbval: $(STAMP)
+	$(PY) -m pytest --nbval --nbval-current-env --nbval-cell-timeout=300 \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile -q $(NOTEBOOKS)
+
+browser: $(STAMP)
+	$(PY) -m pytest tests/browser -q
+
+test: unit nbval book browser
+	@echo ">>> all checks passed"
+
+# Re-execute notebooks in place: outputs and widget state are stored for the website and nbval.
+notebooks: $(STAMP)
+	for nb in $(or $(NB),$(NOTEBOOKS)); do \
+	  echo ">>> executing $$nb"; \
+	  $(VENV)/bin/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
+	done
+
+serve:
+	@echo ">>> http://127.0.0.1:$(PORT)/"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_lstm.py
+
+clean:
+	rm -rf _build
