@@ -47,8 +47,9 @@ from ._validate import float_array, positive_float, positive_int
 
 __all__ = [
     "RNNParams", "RNNGrads", "StepCache", "RNNCache", "BPTTTrace", "ErrorFlow", "RTRL",
-    "rnn_step", "rnn_forward", "bptt_delta_step", "bptt_deltas", "rnn_backward", "bptt_trace",
-    "rnn_backward_truncated", "rtrl_sensitivity_step", "rnn_rtrl_gradient", "error_flow",
+    "rnn_step", "rnn_forward", "rnn_step_backward", "bptt_delta_step", "bptt_deltas",
+    "rnn_backward", "bptt_trace", "rnn_backward_truncated",
+    "rtrl_sensitivity_step", "rnn_rtrl_gradient", "error_flow",
 ]
 
 
@@ -338,6 +339,38 @@ def bptt_delta_step(W_rec, fprime_t, e_t, delta_next) -> np.ndarray:
 
 def _delta_step(W_rec, fprime_t, e_t, delta_next):
     return fprime_t * (e_t + delta_next @ W_rec)
+
+
+def rnn_step_backward(params: RNNParams, cache: StepCache, dy_t):
+    """Backward pass through one time step (Chapter 5), the mirror of :func:`rnn_step`.
+
+    Given the *total* gradient ∂E/∂y(t) reaching this step (its own error plus what flows
+    back from t+1), with δ(t) = −∂E/∂net(t) = f'(net(t)) ⊙ (−dy_t):
+
+        ∂E/∂w_ij = −δ_i(t) z_j(t),   ∂E/∂x_i(t) = −Σ_k δ_k(t) w_ki,   ∂E/∂y^l(t−1) = −Σ_k δ_k(t) w_kl
+
+    Parameters
+    ----------
+    params : RNNParams
+    cache : StepCache from :func:`rnn_step`
+    dy_t : ndarray (B, n)
+        ∂E/∂y(t).
+
+    Returns
+    -------
+    grads : RNNGrads
+        This step's share of ∂E/∂θ (summed over the batch).
+    dx_t : ndarray (B, I)
+    dy_prev : ndarray (B, n)
+        ∂E/∂y(t−1), to be added to the next-earlier step's ``dy_t``.
+    """
+    act = _check_params(params)
+    if not isinstance(cache, StepCache):
+        raise TypeError(f"cache: expected the StepCache returned by rnn_step, got {type(cache).__name__}")
+    dy_t = float_array("dy_t", dy_t, ndim=2, shape=cache.y.shape, dtype=params.dtype)
+    delta = act.deriv_from_output(cache.y) * -dy_t
+    grads = RNNGrads(W_in=-(delta.T @ cache.x), W_rec=-(delta.T @ cache.y_prev), b=-delta.sum(axis=0))
+    return grads, -(delta @ params.W_in), -(delta @ params.W_rec)
 
 
 def bptt_deltas(params: RNNParams, cache: RNNCache, dy, dstate_T=None) -> np.ndarray:
