@@ -192,6 +192,10 @@ def _check_state(name: str, params: RNNParams, y, B: int) -> np.ndarray:
     return float_array(name, y, ndim=2, shape=(B, params.n_units), dtype=params.dtype)
 
 
+def _check_step_x(params: RNNParams, x_t, B: int | None = None) -> np.ndarray:
+    return float_array("x_t", x_t, ndim=2, shape=(B, params.n_in), dtype=params.dtype)
+
+
 # ---------------------------------------------------------------------------------------------
 # Forward pass (Chapter 4)
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +249,7 @@ def rnn_step(params: RNNParams, x_t, y_prev) -> tuple[np.ndarray, StepCache]:
     cache : StepCache
     """
     act = _check_params(params)
-    x_t = float_array("x_t", x_t, ndim=2, shape=(None, params.n_in), dtype=params.dtype)
+    x_t = _check_step_x(params, x_t)
     y_prev = float_array("y_prev", y_prev, ndim=2, shape=(x_t.shape[0], params.n_units),
                          dtype=params.dtype)
     net = y_prev @ params.W_rec.T + x_t @ params.W_in.T + params.b
@@ -291,7 +295,8 @@ def rnn_forward(params: RNNParams, x, y0=None) -> tuple[np.ndarray, RNNCache]:
 def _check_backward(params: RNNParams, cache, dy, dstate_T=None):
     act = _check_params(params)
     if not isinstance(cache, RNNCache):
-        raise TypeError(f"cache: expected the RNNCache returned by rnn_forward, got {type(cache).__name__}")
+        raise TypeError(f"cache: expected the RNNCache returned by rnn_forward, "
+                        f"got {type(cache).__name__}")
     if cache.y.shape[2] != params.n_units or cache.x.shape[2] != params.n_in:
         raise ValueError(f"cache: made by a net with {cache.y.shape[2]} units and {cache.x.shape[2]} "
                          f"inputs, but params have {params.n_units} and {params.n_in}")
@@ -347,7 +352,7 @@ def rnn_step_backward(params: RNNParams, cache: StepCache, dy_t):
     Given the *total* gradient ∂E/∂y(t) reaching this step (its own error plus what flows
     back from t+1), with δ(t) = −∂E/∂net(t) = f'(net(t)) ⊙ (−dy_t):
 
-        ∂E/∂w_ij = −δ_i(t) z_j(t),   ∂E/∂x_i(t) = −Σ_k δ_k(t) w_ki,   ∂E/∂y^l(t−1) = −Σ_k δ_k(t) w_kl
+        ∂E/∂w_ij = −δ_i(t) z_j(t),  ∂E/∂x_i(t) = −Σ_k δ_k(t) w_ki,  ∂E/∂y^l(t−1) = −Σ_k δ_k(t) w_kl
 
     Parameters
     ----------
@@ -366,7 +371,8 @@ def rnn_step_backward(params: RNNParams, cache: StepCache, dy_t):
     """
     act = _check_params(params)
     if not isinstance(cache, StepCache):
-        raise TypeError(f"cache: expected the StepCache returned by rnn_step, got {type(cache).__name__}")
+        raise TypeError(f"cache: expected the StepCache returned by rnn_step, "
+                        f"got {type(cache).__name__}")
     dy_t = float_array("dy_t", dy_t, ndim=2, shape=cache.y.shape, dtype=params.dtype)
     delta = act.deriv_from_output(cache.y) * -dy_t
     grads = RNNGrads(W_in=-(delta.T @ cache.x), W_rec=-(delta.T @ cache.y_prev), b=-delta.sum(axis=0))
@@ -421,7 +427,7 @@ def rnn_backward(params: RNNParams, cache: RNNCache, dy, dstate_T=None):
     """Full backpropagation through time (Chapter 5; the protocol's ``backward``).
 
         δ_k(t) = f'(net_k(t)) [ e_k(t) + Σ_l w_lk δ_l(t+1) ],   e(t) = −dy(t),  δ(T+1) = 0
-        ∂E/∂w_ij = −Σ_t δ_i(t) y^j(t−1)     (recurrent),    ∂E/∂w_ij = −Σ_t δ_i(t) x_j(t)  (input)
+        ∂E/∂w_ij = −Σ_t δ_i(t) y^j(t−1)  (recurrent),   ∂E/∂w_ij = −Σ_t δ_i(t) x_j(t)  (input)
         ∂E/∂b_i  = −Σ_t δ_i(t)
 
     Sums also run over the batch. Cost O(T B n²) time, O(T B n) memory.
@@ -662,9 +668,11 @@ class RTRL:
         """
         params = self.params
         act = _check_params(params)
-        x_t = float_array("x_t", x_t, ndim=2, shape=(self.batch_size, params.n_in), dtype=params.dtype)
-        y_t, c = rnn_step(params, x_t, self.y)
-        self.p = _rtrl_step(params.W_rec, act.deriv_from_output(y_t), self.p, _concat_z(x_t, self.y))
+        x_t = _check_step_x(params, x_t, self.batch_size)
+        z_t = _concat_z(x_t, self.y)                               # [y(t−1), x(t), 1]
+        W = np.concatenate([params.W_rec, params.W_in, params.b[:, None]], axis=1)
+        y_t = act.f(z_t @ W.T)                                     # net(t) = W z(t), as rnn_step
+        self.p = _rtrl_step(params.W_rec, act.deriv_from_output(y_t), self.p, z_t)
         if callable(dy_t):
             dy_t = dy_t(y_t)
         dy_t = float_array("dy_t", dy_t, ndim=2, shape=y_t.shape, dtype=params.dtype)
