@@ -38,7 +38,8 @@ from .longlag import (TEMPORAL_ORDER_SYMBOLS, adding_correct, adding_problem,  #
                       noise_free_long_lag, temporal_order, temporal_order_correct)
 from .memory import (copy_correct, copy_task, future_symbol, future_symbol_correct,  # noqa: F401
                      parity, parity_correct)
-from .reber import (SYMBOLS as REBER_SYMBOLS, continual_reber_solved,  # noqa: F401
+from .reber import (SYMBOLS as REBER_SYMBOLS, continual_reber_correct,  # noqa: F401
+                    continual_reber_solved,
                     continual_reber_stream, continual_reber_symbols_before_error, encode_reber,
                     is_reber, legal_next, reber_batch, reber_correct, reber_string,
                     reber_strings)

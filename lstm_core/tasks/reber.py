@@ -333,8 +333,9 @@ def continual_reber_stream(rng, length: int, batch_size: int = 1, dtype=np.float
         symbols: the last one is the final target's symbol), ``info["hard"]`` bool (T, B), True
         where the target is the closing outer c that has to be remembered across the inner
         string, ``info["string_start"]`` bool (T, B), True where the input is a string's first B.
-        Criterion :func:`continual_reber_symbols_before_error` (number of symbols
-        predicted before the first error, per stream).
+        Criterion :func:`continual_reber_correct` (every symbol of the stream predicted);
+        :func:`continual_reber_symbols_before_error` counts the symbols predicted before the
+        first error, the measure Gers et al. (2000) report.
     """
     rng = as_rng(rng)
     length = positive_int("length", length)
@@ -366,7 +367,7 @@ def continual_reber_stream(rng, length: int, batch_size: int = 1, dtype=np.float
                 hard[close, b] = True
             pos += len(s)
     return make_batch("continual_reber", x, t, np.ones((length, B, 1), dtype=dt),
-                      np.full(B, length), continual_reber_symbols_before_error,
+                      np.full(B, length), continual_reber_correct,
                       symbols=streams, hard=hard, string_start=starts)
 
 
@@ -407,3 +408,9 @@ def continual_reber_solved(y, batch: TaskBatch, n_required: int = 100_000,
         raise ValueError(f"n_required: the stream has only T = {batch.T} steps, "
                          f"cannot check {n_required} successive symbols")
     return counts >= n_required
+
+
+def continual_reber_correct(y, batch: TaskBatch, rule: str = "threshold") -> np.ndarray:
+    """``True`` for each stream predicted correctly at every one of its T steps (Chapter 9);
+    the same as ``continual_reber_solved(y, batch, n_required=batch.T)``."""
+    return continual_reber_symbols_before_error(y, batch, rule) >= batch.T

@@ -100,7 +100,8 @@ def spike_interval(rng, batch_size: int, intervals=(49, 50), max_onset: int = 10
     Returns
     -------
     TaskBatch
-        ``x`` (T, B, 1), ``t`` (T, B, len(intervals)) with T = max_onset + max(intervals) + 1;
+        ``x`` (T, B, 1), ``t`` (T, B, len(intervals)), T the latest second spike + 1 (at most
+        max_onset + max(intervals) + 1);
         ``info["label"]`` (B,), ``info["onset"]`` (B,), ``info["intervals"]``.
         Criterion :func:`spike_interval_correct`.
     """
@@ -117,7 +118,7 @@ def spike_interval(rng, batch_size: int, intervals=(49, 50), max_onset: int = 10
     label = rng.integers(0, len(ivals), size=B)
     onset = rng.integers(0, m + 1, size=B)
     second = onset + ivals[label]
-    T = m + int(ivals.max()) + 1
+    T = int(second.max()) + 1
     b = np.arange(B)
     x = np.zeros((T, B, 1), dtype=dt)
     x[onset, b, 0] = 1.0
