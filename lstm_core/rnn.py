@@ -18,7 +18,8 @@ sensitivities p^k_ij(t) = ∂y^k(t)/∂w_ij along with the activations. Chapter 
 Code conventions (see :mod:`lstm_core`)
 ---------------------------------------
 * Sequences are time-major: ``x`` is ``(T, B, I)``, outputs ``y`` are ``(T, B, n)``.
-  Code index ``y[t]`` is the book's y(t+1); the book's initial state y(0) is ``y0``.
+  Code index ``y[t]`` is the book's y(t+1); the book's initial state y(0) is the
+  argument ``state0`` (the protocol's name) and the cache field ``y0``.
 * ``W_rec[k, l]`` is the book's w_kl (to unit k from unit l), ``W_in[k, i]`` is w_ki.
 * Backward functions take ``dy = ∂E/∂y`` and return ``∂E/∂θ``. The book's error and delta
   carry the opposite sign: **e(t) = −∂E/∂y(t)** (for E = ½ Σ (t − y)² this is the usual
@@ -176,14 +177,13 @@ def _check_params(params) -> activations.Activation:
     return activations.get(params.activation)
 
 
-def _check_x(params: RNNParams, x, y0):
+def _check_x(params: RNNParams, x, state0):
     """Validate a sequence ``x`` (T, B, I) and an optional initial state; return (x, y0)."""
     x = float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=params.dtype)
     T, B, _ = x.shape
     if T < 1 or B < 1:
         raise ValueError(f"x: expected at least one time step and one sequence, got shape {x.shape}")
-    y0 = _check_state("y0", params, y0, B)
-    return x, y0
+    return x, _check_state("state0", params, state0, B)
 
 
 def _check_state(name: str, params: RNNParams, y, B: int) -> np.ndarray:
@@ -257,7 +257,7 @@ def rnn_step(params: RNNParams, x_t, y_prev) -> tuple[np.ndarray, StepCache]:
     return y, StepCache(x_t, y_prev, net, y)
 
 
-def rnn_forward(params: RNNParams, x, y0=None) -> tuple[np.ndarray, RNNCache]:
+def rnn_forward(params: RNNParams, x, state0=None) -> tuple[np.ndarray, RNNCache]:
     """Run the recurrent net over a whole sequence (Chapter 4; the protocol's ``forward``).
 
     Same equations as :func:`rnn_step` (and tested equal to it), but the input part
@@ -268,7 +268,7 @@ def rnn_forward(params: RNNParams, x, y0=None) -> tuple[np.ndarray, RNNCache]:
     ----------
     params : RNNParams
     x : ndarray (T, B, I)
-    y0 : ndarray (B, n), optional
+    state0 : ndarray (B, n), optional
         The initial state y(0); zeros by default.
 
     Returns
@@ -278,7 +278,7 @@ def rnn_forward(params: RNNParams, x, y0=None) -> tuple[np.ndarray, RNNCache]:
     cache : RNNCache
     """
     act = _check_params(params)
-    x, y0 = _check_x(params, x, y0)
+    x, y0 = _check_x(params, x, state0)
     net = x @ params.W_in.T + params.b            # (T, B, n): input part of every net(t)
     y = np.empty_like(net)
     y_prev = y0
@@ -350,7 +350,7 @@ def rnn_step_backward(params: RNNParams, cache: StepCache, dy_t):
     """Backward pass through one time step (Chapter 5), the mirror of :func:`rnn_step`.
 
     Given the *total* gradient ∂E/∂y(t) reaching this step (its own error plus what flows
-    back from t+1), with δ(t) = −∂E/∂net(t) = f'(net(t)) ⊙ (−dy_t):
+    back from t+1), with δ(t) = −∂E/∂net(t) = f'(net(t)) ⊙ (−dy_t) and z(t) = [y(t−1), x(t), 1]:
 
         ∂E/∂w_ij = −δ_i(t) z_j(t),  ∂E/∂x_i(t) = −Σ_k δ_k(t) w_ki,  ∂E/∂y^l(t−1) = −Σ_k δ_k(t) w_kl
 
@@ -631,16 +631,16 @@ class RTRL:
     Memory O(B n³), time O(B n⁴) per step.
     """
 
-    def __init__(self, params: RNNParams, batch_size: int = 1, y0=None):
+    def __init__(self, params: RNNParams, batch_size: int = 1, state0=None):
         _check_params(params)
         self.params = params
         self.batch_size = positive_int("batch_size", batch_size)
-        self.reset(y0)
+        self.reset(state0)
 
-    def reset(self, y0=None) -> None:
-        """Start a new sequence: y = y0 (zeros by default), p = 0, grads = 0, t = 0."""
+    def reset(self, state0=None) -> None:
+        """Start a new sequence: y = y(0) = ``state0`` (zeros by default), p = 0, grads = 0, t = 0."""
         n, I, B = self.params.n_units, self.params.n_in, self.batch_size
-        self.y = _check_state("y0", self.params, y0, B).copy()
+        self.y = _check_state("state0", self.params, state0, B).copy()
         self.p = np.zeros((B, n, n, n + I + 1), dtype=self.params.dtype)
         self.grads = RNNGrads.zeros_like(self.params)
         self.t = 0
@@ -684,7 +684,7 @@ class RTRL:
         return y_t, grads_t
 
 
-def rnn_rtrl_gradient(params: RNNParams, x, dy, y0=None) -> tuple[RNNGrads, np.ndarray]:
+def rnn_rtrl_gradient(params: RNNParams, x, dy, state0=None) -> tuple[RNNGrads, np.ndarray]:
     """The gradient of a whole sequence's error, computed forwards by RTRL (Chapter 6).
 
     Equal to :func:`rnn_backward`'s ``grads`` up to rounding (tested to ~1e-12), at
@@ -696,7 +696,8 @@ def rnn_rtrl_gradient(params: RNNParams, x, dy, y0=None) -> tuple[RNNGrads, np.n
     x : ndarray (T, B, I)
     dy : ndarray (T, B, n), or callable ``(t, y_t) -> (B, n)``
         ∂E/∂y(t) per step; a callable gets the code index t and the output y[t].
-    y0 : ndarray (B, n), optional
+    state0 : ndarray (B, n), optional
+        y(0); zeros by default.
 
     Returns
     -------
@@ -705,11 +706,11 @@ def rnn_rtrl_gradient(params: RNNParams, x, dy, y0=None) -> tuple[RNNGrads, np.n
         The outputs.
     """
     _check_params(params)
-    x, y0 = _check_x(params, x, y0)
+    x, y0 = _check_x(params, x, state0)
     T, B, _ = x.shape
     if not callable(dy):
         dy = float_array("dy", dy, ndim=3, shape=(T, B, params.n_units), dtype=params.dtype)
-    learner = RTRL(params, batch_size=B, y0=y0)
+    learner = RTRL(params, batch_size=B, state0=y0)
     y = np.empty((T, B, params.n_units), dtype=params.dtype)
     for t in range(T):
         dy_t = (lambda yt, t=t: dy(t, yt)) if callable(dy) else dy[t]
@@ -740,7 +741,7 @@ class ErrorFlow:
     grad: np.ndarray
 
 
-def error_flow(params: RNNParams, x, q_max: int | None = None, y0=None, dy_T=None) -> ErrorFlow:
+def error_flow(params: RNNParams, x, q_max: int | None = None, state0=None, dy_T=None) -> ErrorFlow:
     """How far back an error injected at the last step T reaches (Chapter 7).
 
     Injects ∂E(T)/∂y(T) = ``dy_T`` at the last step only and runs the BPTT recursion back:
@@ -756,7 +757,8 @@ def error_flow(params: RNNParams, x, q_max: int | None = None, y0=None, dy_T=Non
     x : ndarray (T, B, I)
     q_max : int in [0, T], optional
         Largest lag (default T, reaching y(0)).
-    y0 : ndarray (B, n), optional
+    state0 : ndarray (B, n), optional
+        y(0); zeros by default.
     dy_T : ndarray (B, n), optional
         The injected error; default all entries equal with Frobenius norm 1, so
         ``norm[q]`` is the gain over q steps.
@@ -766,7 +768,7 @@ def error_flow(params: RNNParams, x, q_max: int | None = None, y0=None, dy_T=Non
     ErrorFlow
     """
     act = _check_params(params)
-    x, y0 = _check_x(params, x, y0)
+    x, y0 = _check_x(params, x, state0)
     T, B, _ = x.shape
     q_max = T if q_max is None else positive_int("q_max", q_max, minimum=0)
     if q_max > T:

@@ -64,6 +64,7 @@ def test_sequence_equals_looped_step_and_default_state_is_zero():
         np.testing.assert_allclose(y_prev, y[t], rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(sc.net, cache.net[t], rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(cache.y_prev[1:], y[:-1])
+    np.testing.assert_array_equal(rnn_forward(p, x, state0=y0)[0], y)     # the protocol's name
     y_default, _ = rnn_forward(p, x)
     y_zero, _ = rnn_forward(p, x, np.zeros_like(y0))
     np.testing.assert_array_equal(y_default, y_zero)
@@ -230,7 +231,7 @@ def test_bptt_rtrl_and_finite_differences_agree(T, B, I, n, activation):
 def test_sensitivities_are_dy_dw():
     """p^k_ij(T) = ∂y^k(T)/∂w_ij, compared with finite differences of the forward pass."""
     rng, p, x, y0 = make(4, 2, 2, 3, seed=8, activation="logistic")
-    learner = RTRL(p, batch_size=2, y0=y0)
+    learner = RTRL(p, batch_size=2, state0=y0)
     for t in range(4):
         learner.step(x[t], np.zeros((2, 3)))
     n = 3
@@ -265,7 +266,7 @@ def test_rtrl_sensitivity_step_equals_unit_by_unit_formula():
 def test_online_rtrl_gradient_so_far_equals_bptt_on_the_prefix():
     rng, p, x, y0 = make(5, 2, 2, 3, seed=11)
     target = rng.normal(size=(5, 2, 3))
-    learner = RTRL(p, batch_size=2, y0=y0)
+    learner = RTRL(p, batch_size=2, state0=y0)
     for t in range(5):
         y_t, g_t = learner.step(x[t], lambda y: y - target[t])
         assert learner.t == t + 1
@@ -306,7 +307,7 @@ def test_online_rtrl_learns_to_echo_the_previous_input():
 
 def test_rtrl_uses_weights_updated_in_place():
     _, p, x, y0 = make(2, 1, 2, 2, seed=13)
-    learner = RTRL(p, y0=y0)
+    learner = RTRL(p, state0=y0)
     y1, _ = learner.step(x[0], np.zeros((1, 2)))
     p.W_rec *= 2.0
     y2, _ = learner.step(x[1], np.zeros((1, 2)))
@@ -427,13 +428,13 @@ def test_bad_sequences_and_states():
         rnn_forward(p, np.zeros((3, 2, 4)))
     with pytest.raises(ValueError, match="x: expected at least one time step"):
         rnn_forward(p, np.zeros((0, 2, 2)))
-    with pytest.raises(ValueError, match=r"y0: expected shape \(2, 3\), got \(1, 3\)"):
+    with pytest.raises(ValueError, match=r"state0: expected shape \(2, 3\), got \(1, 3\)"):
         rnn_forward(p, x, y0[:1])                              # batch mismatch
     with pytest.raises(ValueError, match="x: expected finite values, got 1 NaN/inf"):
         bad = x.copy()
         bad[1, 0, 1] = np.nan
         rnn_forward(p, bad, y0)
-    with pytest.raises(ValueError, match="y0: expected finite values"):
+    with pytest.raises(ValueError, match="state0: expected finite values"):
         rnn_forward(p, x, np.full_like(y0, np.inf))
     with pytest.raises(TypeError, match="x: expected a float32 or float64 array, got dtype int64"):
         rnn_forward(p, np.ones((3, 2, 2), dtype=np.int64))
