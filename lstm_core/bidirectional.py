@@ -202,8 +202,8 @@ class Bidirectional:
                 raise TypeError(f"{name}: has no init function; build BidirectionalParams yourself "
                                 f"or give the SequenceLayer an init")
         rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        fwd = self.layer_fwd.init(n_in, n_hidden, rng, dtype=dtype)
-        bwd = self.layer_bwd.init(n_in, n_hidden, rng, dtype=dtype)
+        fwd = self.layer_fwd.init(n_in, n_hidden, rng=rng, dtype=dtype)
+        bwd = self.layer_bwd.init(n_in, n_hidden, rng=rng, dtype=dtype)
         if n_out is None:
             return BidirectionalParams(fwd, bwd)
         n_out = V.positive_int("n_out", n_out)

@@ -1,10 +1,12 @@
 """Tests for lstm_core.bidirectional (Chapter 13): exact gradients with any layer inside, bad input."""
 import dataclasses
+import functools
 
 import numpy as np
 import pytest
 
 import lstm_core.gru as gru
+import lstm_core.lstm as lstm
 import lstm_core.rnn as rnn
 from lstm_core.bidirectional import (Bidirectional, BidirectionalCache, BidirectionalParams,
                                      SequenceLayer)
@@ -79,10 +81,27 @@ def test_gradients_with_rnn_inside(T, B, I, H):
     assert {"fwd.W_in", "fwd.W_rec", "bwd.W_rec", "W_f", "x"} <= set(errors)
 
 
-def test_gradients_with_lstm_inside():
-    lstm = pytest.importorskip("lstm_core.lstm")
-    rng, bi, p, x = setup(SequenceLayer.from_module(lstm), 3, 2, 2, 2, n_out=2, seed=3)
-    assert_gradients_exact(bi, p, x, rng)
+@pytest.mark.parametrize("preset", ["vanilla", "gers2002", "CIFG"])
+def test_gradients_with_lstm_inside(preset):
+    """BLSTM proper (Graves & Schmidhuber 2005), with LSTMState initial states and their gradients."""
+    layer = SequenceLayer(lstm.lstm_forward, lstm.lstm_backward,
+                          functools.partial(lstm.LSTMParams.init, config=preset), "LSTM")
+    assert SequenceLayer.from_module(lstm).forward is lstm.lstm_forward
+    rng, bi, p, x = setup(layer, 3, 2, 2, 2, n_out=2, seed=3)
+    s0 = (lstm.LSTMState(rng.normal(size=(2, 2)), rng.normal(size=(2, 2))),
+          lstm.LSTMState(rng.normal(size=(2, 2)), rng.normal(size=(2, 2))))
+    G = rng.normal(size=(3, 2, 2))
+    loss = lambda: float(np.sum(G * bi.forward(p, x, s0)[0]))  # noqa: E731
+    grads, dx, (d0_f, d0_b) = bi.backward(p, bi.forward(p, x, s0)[1], G)
+    errors = {f"{part}.{k}": e for part in ("fwd", "bwd")
+              for k, e in check_gradients(loss, getattr(p, part), getattr(grads, part)).items()}
+    errors.update(check_gradients(loss, p, grads))
+    errors["x"] = relative_error(dx, numerical_gradient(loss, x))
+    for name, st, d in (("fwd", s0[0], d0_f), ("bwd", s0[1], d0_b)):
+        errors[f"{name}.y0"] = relative_error(d.y, numerical_gradient(loss, st.y))
+        errors[f"{name}.c0"] = relative_error(d.c, numerical_gradient(loss, st.c))
+    assert {"fwd.W", "fwd.R", "bwd.b", "W_f", "fwd.y0", "bwd.c0"} <= set(errors)
+    assert max(errors.values()) < 1e-6, errors
 
 
 def test_gradients_with_different_layers_and_nesting():
