@@ -506,14 +506,14 @@ def rnn_backward_truncated(params: RNNParams, cache: RNNCache, dy, h: int, dstat
     sequence): the error e(t) injected at time t is back-propagated through at most h
     recurrent connections, so it reaches the net inputs net(τ) for t−h ≤ τ ≤ t only:
 
-        δ^{(t)}(t)   = f'(net(t)) e(t)
-        δ^{(t)}(τ)   = f'(net(τ)) Σ_l w_l· δ^{(t)}_l(τ+1)      for t−h ≤ τ < t
-        δ̃(τ)         = Σ_{t=τ}^{min(τ+h, T)} δ^{(t)}(τ)
+        δ^{(t)}_k(t) = f'(net_k(t)) e_k(t)
+        δ^{(t)}_k(τ) = f'(net_k(τ)) Σ_l w_lk δ^{(t)}_l(τ+1)      for t−h ≤ τ < t
+        δ̃_k(τ)       = Σ_{t=τ}^{min(τ+h, T)} δ^{(t)}_k(τ)
 
     and the weight gradient is the full-BPTT formula with δ̃ in place of δ,
-    ∂E/∂w_ij ≈ −Σ_τ δ̃_i(τ) z_j(τ). ``dx`` and ``dstate0`` are formed from δ̃ the same way
+    ∂E/∂w_ij ≈ −Σ_τ δ̃_i(τ) z_j(τ) with z(τ) = [y(τ−1), x(τ), 1]. ``dx`` and ``dstate0`` are formed from δ̃ the same way
     (so y(0) receives the errors injected at t ≤ h+1). h = 0 keeps only the direct,
-    same-step term; h ≥ T−1 gives exactly the full BPTT gradient.
+    same-step term; h ≥ T−1 gives the full BPTT gradient (equal up to rounding).
 
     The errors of all sources t are carried back together, one lag k = 0, …, h at a time
     (a loop over lags, vectorised over t), costing O(h T B n²).
