@@ -153,6 +153,8 @@ def test_reber_rules_threshold_and_most_active():
     y = np.where(b.t > 0.5, 0.4, 0.1)
     assert not tasks.reber_correct(y, b).any()
     assert tasks.reber_correct(y, b, rule="most_active").all()
+    # a tie between a legal and an illegal symbol is not "most active"
+    assert not tasks.reber_correct(np.full_like(y, 0.5), b, rule="most_active").any()
     # one mistake at the hard step of string 0 only
     y = b.t.copy()
     h = np.flatnonzero(b.info["hard"][:, 0])[0]

@@ -11,24 +11,22 @@ Training with a mask: targets are zero where ``mask`` is 0, so
 ``E, g = losses.squared_error(y * batch.mask, batch.t)`` is ``½ Σ mask (t − y)²`` and
 ``dy = g * batch.mask`` its gradient ∂E/∂y; unscored steps contribute nothing.
 
-=======================================  =============================  ==============  =======
-generator                                task (source)                  criterion       chapter
-=======================================  =============================  ==============  =======
-:func:`truth_table`                      AND / OR / XOR                 threshold       2, 3
-:func:`reber_batch`, :func:`encode_reber`  (embedded) Reber grammar      legal-next set  16
-                                         (H&S 1997 exp. 1)
-:func:`continual_reber_stream`           continual embedded Reber       symbols before  9
-                                         (Gers et al. 2000)             first error
-:func:`noise_free_long_lag`              H&S 1997 exp. 2a               |e| < 0.25      16
-:func:`adding_problem`                   H&S 1997 exp. 4                |e| < 0.04      12, 16
-:func:`multiplication_problem`           H&S 1997 exp. 5                |e| < 0.04      16
-:func:`temporal_order`                   H&S 1997 exp. 6a / 6b          |e| < 0.3       16
-:func:`parity`                           running / final parity         threshold 0.5   14
-:func:`copy_task`                        delayed recall                 argmax          12, 15
-:func:`spike_delay`                      timed spike after a cue        threshold 0.5   10
-:func:`spike_interval`                   49 vs 50 step intervals        argmax          10
-:func:`future_symbol`                    label(t) = symbol(t + shift)   argmax / frame  13
-=======================================  =============================  ==============  =======
+Generators, what they reproduce, and their criteria (chapter in brackets):
+
+* :func:`truth_table` — AND / OR / XOR; output on the right side of the threshold [2, 3].
+* :func:`reber_batch`, :func:`encode_reber` — (embedded) Reber grammar, H&S 1997 exp. 1;
+  the outputs above 0.5 are exactly the legal next symbols, :func:`reber_correct` [16].
+* :func:`continual_reber_stream` — continual embedded Reber grammar, Gers et al. 2000;
+  symbols predicted before the first error, :func:`continual_reber_symbols_before_error` [9].
+* :func:`noise_free_long_lag` — H&S 1997 exp. 2a; final prediction within 0.25 [16].
+* :func:`adding_problem` — H&S 1997 exp. 4; |error| < 0.04 at the end [12, 16].
+* :func:`multiplication_problem` — H&S 1997 exp. 5; |error| < 0.04 at the end [16].
+* :func:`temporal_order` — H&S 1997 exp. 6a / 6b; every final output within 0.3 [16].
+* :func:`parity` — running or final parity of bits; threshold 0.5 [14].
+* :func:`copy_task` — delayed recall; argmax at every recall step [12, 15].
+* :func:`spike_delay` — a spike exactly D steps after each cue; threshold 0.5 at every step [10].
+* :func:`spike_interval` — tell 49 from 50 step intervals; argmax at the second spike [10].
+* :func:`future_symbol` — label(t) = symbol(t + shift); argmax, :func:`framewise_accuracy` [13].
 """
 from .batch import (TaskBatch, abs_error_correct, argmax_correct, framewise_accuracy,  # noqa: F401
                     threshold_correct)

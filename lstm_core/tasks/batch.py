@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._validate import float_array
+from .._validate import float_array, positive_float
 
 FLOAT_DTYPES = (np.float32, np.float64)
 
@@ -183,6 +183,7 @@ def abs_error_correct(y, batch: TaskBatch, tol: float) -> np.ndarray:
     ndarray of bool, shape (B,)
     """
     y = check_outputs(y, batch)
+    tol = positive_float("tol", tol)
     with np.errstate(invalid="ignore"):
         ok = np.all(np.abs(batch.t - y) < tol, axis=-1)
     return _per_sequence(ok, y, batch)
@@ -196,6 +197,8 @@ def threshold_correct(y, batch: TaskBatch, threshold: float = 0.5) -> np.ndarray
     the output is on the right side of the threshold.
     """
     y = check_outputs(y, batch)
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
+        raise TypeError(f"threshold: expected a finite real number, got {threshold!r}")
     with np.errstate(invalid="ignore"):
         ok = np.all((y > threshold) == (batch.t > 0.5), axis=-1)
     return _per_sequence(ok, y, batch)

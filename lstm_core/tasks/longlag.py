@@ -16,6 +16,8 @@ paper's fixed lengths and positions to any T, the docstring says how.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .._validate import positive_float, positive_int
@@ -91,11 +93,12 @@ def long_lag_correct(y, batch: TaskBatch, tol: float = 0.25, rule: str = "abs_er
     tol = positive_float("tol", tol)
     if rule not in ("abs_error", "argmax"):
         raise ValueError(f"rule: expected 'abs_error' or 'argmax', got {rule!r}")
-    if final_only:
+    if not isinstance(batch, TaskBatch):
+        raise TypeError(f"batch: expected a TaskBatch, got {type(batch).__name__}")
+    if final_only:  # score the last step only
         mask = np.zeros_like(batch.mask)
         mask[-1] = batch.mask[-1]
-        batch = TaskBatch(batch.x, batch.t, mask, batch.lengths, batch.name, batch.info,
-                          batch.criterion)
+        batch = dataclasses.replace(batch, mask=mask)
     if rule == "argmax":
         return argmax_correct(y, batch)
     return abs_error_correct(y, batch, tol)
