@@ -366,7 +366,7 @@ def test_future_symbol_labels(shift):
 def test_truth_tables():
     assert tasks.truth_table("and").t.tolist() == [0, 0, 0, 1]
     assert tasks.truth_table("OR").t.tolist() == [0, 1, 1, 1]
-    x = tasks.truth_table("xor", "bipolar", np.float32)
+    x = tasks.truth_table("xor", "bipolar", "bipolar", np.float32)
     assert x.x.dtype == np.float32 and x.x.shape == (4, 2) and x.t.tolist() == [-1, 1, 1, -1]
     assert x.correct(x.t).all() and not x.correct(-x.t).any()
     # a linear rule (OR) gets XOR right on three patterns out of four at most
@@ -375,8 +375,14 @@ def test_truth_tables():
     assert not tasks.truth_table_correct([np.nan, 1.0, 1.0, -1.0], x)[0]
     with pytest.raises(ValueError, match="name: expected one of"):
         tasks.truth_table("nand")
-    with pytest.raises(ValueError, match="encoding"):
+    p = tasks.truth_table("and", targets="bipolar")      # perceptron data: x in {0,1}, t = ±1
+    assert p.x.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]] and p.t.tolist() == [-1, -1, -1, 1]
+    assert p.correct(np.sign(p.x @ [1.0, 1.0] - 1.5)).all()
+    assert not p.correct(np.zeros(4))[3]                     # sgn(0) = 0 is not "true"
+    with pytest.raises(ValueError, match="inputs: expected"):
         tasks.truth_table("and", "ternary")
+    with pytest.raises(ValueError, match="targets: expected"):
+        tasks.truth_table("and", targets="onehot")
     with pytest.raises(ValueError, match=r"o: expected shape \(4,\)"):
         tasks.truth_table_correct(np.zeros(3), x)
 

@@ -5,12 +5,11 @@ and never XOR, which is not (Minsky & Papert 1969); a 2-2-1 network with backpro
 learns XOR (Chapter 3). These are not sequences: inputs are ``(4, 2)``, one row per input
 pattern, targets ``(4,)``.
 
-Encodings
----------
-``"binary"``  inputs and targets in {0, 1}; an output counts as 1 when it is > 0.5
-              (a logistic unit).
-``"bipolar"`` inputs and targets in {−1, +1}; an output counts as +1 when it is > 0
-              (the perceptron's sgn).
+Encodings (chosen separately for inputs and targets)
+----------------------------------------------------
+``"binary"``  values in {0, 1}; an output counts as 1 when it is > 0.5 (a logistic unit).
+``"bipolar"`` values in {−1, +1}; an output counts as +1 when it is > 0 (the perceptron's
+              sgn, whose targets are ±1 in :mod:`lstm_core.perceptron`).
 """
 from __future__ import annotations
 
@@ -42,33 +41,38 @@ class TruthTable:
         Target of each pattern.
     name : str
         ``"and"``, ``"or"`` or ``"xor"``.
-    encoding : str
-        ``"binary"`` or ``"bipolar"``.
+    inputs, targets : str
+        Encoding of ``x`` and of ``t``: ``"binary"`` or ``"bipolar"``.
     """
 
     x: np.ndarray
     t: np.ndarray
     name: str
-    encoding: str
+    inputs: str
+    targets: str
 
     @property
     def threshold(self) -> float:
-        """Decision threshold of the encoding: 0.5 (binary) or 0 (bipolar)."""
-        return _THRESHOLD[self.encoding]
+        """Decision threshold of the target encoding: 0.5 (binary) or 0 (bipolar)."""
+        return _THRESHOLD[self.targets]
 
     def correct(self, o) -> np.ndarray:
         """Shortcut for :func:`truth_table_correct`."""
         return truth_table_correct(o, self)
 
 
-def truth_table(name: str, encoding: str = "binary", dtype=np.float64) -> TruthTable:
+def truth_table(name: str, inputs: str = "binary", targets: str = "binary",
+                dtype=np.float64) -> TruthTable:
     """The truth table of ``"and"``, ``"or"`` or ``"xor"`` (Chapter 2).
+
+    For the perceptron use ``targets="bipolar"`` (t ∈ {−1, +1}, read with sgn); for a
+    logistic unit or network the default {0, 1}.
 
     Parameters
     ----------
     name : {"and", "or", "xor"}
-    encoding : {"binary", "bipolar"}
-        {0, 1} or {−1, +1} for inputs and targets (see the module docstring).
+    inputs, targets : {"binary", "bipolar"}
+        {0, 1} or {−1, +1} (see the module docstring).
     dtype : float32 or float64
 
     Returns
@@ -78,21 +82,24 @@ def truth_table(name: str, encoding: str = "binary", dtype=np.float64) -> TruthT
     """
     if not isinstance(name, str) or name.lower() not in _FUNCTIONS:
         raise ValueError(f"name: expected one of {sorted(_FUNCTIONS)}, got {name!r}")
-    if encoding not in _THRESHOLD:
-        raise ValueError(f"encoding: expected 'binary' or 'bipolar', got {encoding!r}")
+    for arg, enc in (("inputs", inputs), ("targets", targets)):
+        if enc not in _THRESHOLD:
+            raise ValueError(f"{arg}: expected 'binary' or 'bipolar', got {enc!r}")
     dt = as_float_dtype(dtype)
     name = name.lower()
     x, t = _INPUTS.astype(dt), _FUNCTIONS[name].astype(dt)
-    if encoding == "bipolar":
-        x, t = 2 * x - 1, 2 * t - 1
-    return TruthTable(x, t, name, encoding)
+    if inputs == "bipolar":
+        x = 2 * x - 1
+    if targets == "bipolar":
+        t = 2 * t - 1
+    return TruthTable(x, t, name, inputs, targets)
 
 
 def truth_table_correct(o, table: TruthTable) -> np.ndarray:
     """Which of the four patterns the outputs ``o`` (shape (4,)) classify correctly.
 
-    An output is read as "true" when it exceeds the encoding's threshold (0.5 binary, 0
-    bipolar). ``correct.all()`` means the function has been learned.
+    An output is read as "true" when it exceeds the target encoding's threshold (0.5 binary,
+    0 bipolar). ``correct.all()`` means the function has been learned.
 
     Returns
     -------
