@@ -47,6 +47,20 @@ def test_backward_matches_finite_differences(sizes, B, acts):
         assert relative_error(-g.delta[l], numerical_gradient(E_of_net, net)) < 1e-6
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_backward_fd_random_architectures(seed):
+    rng = np.random.default_rng(1000 + seed)
+    L = int(rng.integers(1, 4))
+    sizes = [int(n) for n in rng.integers(1, 6, size=L + 1)]
+    acts = [str(a) for a in rng.choice(["logistic", "tanh", "identity", "g1997"], size=L)]
+    p = F.init_ffnn(sizes, acts, seed=rng, scale=1.5)
+    x = rng.normal(size=(int(rng.integers(1, 5)), sizes[0]))
+    t = rng.normal(size=(x.shape[0], sizes[-1]))
+    _, g = F.ffnn_loss_and_grads(p, x, t, mean=True)
+    errors = check_gradients(lambda: F.ffnn_loss_and_grads(p, x, t, mean=True)[0], p.named(), g.named())
+    assert len(errors) == 2 * L and max_error(errors) < 1e-6, (sizes, acts, errors)
+
+
 def test_book_delta_formulas_by_hand():
     rng = np.random.default_rng(3)
     p = F.init_ffnn([3, 4, 2], "logistic", seed=rng, scale=1.0)
