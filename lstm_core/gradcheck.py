@@ -113,3 +113,25 @@ def check_gradients(f: Callable[[], float], params, grads, eps: float = 1e-6) ->
 def max_error(errors: Mapping[str, float]) -> float:
     """Largest value of a ``{name: relative_error}`` dict (0.0 for an empty one)."""
     return max(errors.values(), default=0.0)
+
+
+def error_bound(err: float) -> float:
+    """The smallest power of ten ≥ ``err`` (1e-16 at least): a machine-independent way to print
+    an error whose last digits depend on the CPU's floating-point kernels."""
+    if not np.isfinite(err):
+        return float("inf")
+    if err <= 1e-16:
+        return 1e-16
+    return float(10.0 ** np.ceil(np.log10(err)))
+
+
+def report(errors, bar: float = 1e-6) -> str:
+    """One line for a chapter: ``"max relative error < 1e-09 (bar 1e-06): ok"``.
+
+    ``errors`` is a float or a ``{name: relative_error}`` dict (its maximum is reported).
+    The error is rounded *up* to a power of ten (:func:`error_bound`) so that the printed line
+    is identical on machines whose last floating-point digits differ.
+    """
+    err = max_error(errors) if isinstance(errors, Mapping) else float(errors)
+    verdict = "ok" if err < bar else "FAILED"
+    return f"max relative error < {error_bound(err):.0e} (bar {bar:.0e}): {verdict}"

@@ -461,7 +461,9 @@ def rnn_backward(params: RNNParams, cache: RNNCache, dy, dstate_T=None):
 class BPTTTrace:
     """Everything BPTT computed, one row per time step, for the Chapter 5 stepper.
 
-    Attributes (``[t]`` is the book's time t+1)
+    Index ``[t]`` is the book's time t+1.
+
+    Attributes
     ----------
     x : (T, B, I), y0 : (B, n), net : (T, B, n), y : (T, B, n)
         The forward pass.

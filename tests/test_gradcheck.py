@@ -50,3 +50,12 @@ def test_gradient_shape_mismatch_is_reported():
     p = {"w": np.ones((2, 2))}
     with pytest.raises(ValueError, match=r"gradient w: expected shape \(2, 2\), got \(4,\)"):
         check_gradients(lambda: float(p["w"].sum()), p, {"w": np.ones(4)})
+
+
+def test_report_rounds_up_to_a_power_of_ten():
+    from lstm_core.gradcheck import error_bound, report
+    assert error_bound(3.2e-10) == pytest.approx(1e-9)
+    assert error_bound(1e-9) == pytest.approx(1e-9)
+    assert error_bound(0.0) == 1e-16
+    assert report({"a": 3e-10, "b": 2e-11}) == "max relative error < 1e-09 (bar 1e-06): ok"
+    assert report(3e-5).endswith("FAILED")

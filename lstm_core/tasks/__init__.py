@@ -19,8 +19,8 @@ Generators, what they reproduce, and their criteria (chapter in brackets):
 * :func:`continual_reber_stream` — continual embedded Reber grammar, Gers et al. 2000;
   symbols predicted before the first error, :func:`continual_reber_symbols_before_error` [9].
 * :func:`noise_free_long_lag` — H&S 1997 exp. 2a; final prediction within 0.25 [16].
-* :func:`adding_problem` — H&S 1997 exp. 4; |error| < 0.04 at the end [12, 16].
-* :func:`multiplication_problem` — H&S 1997 exp. 5; |error| < 0.04 at the end [16].
+* :func:`adding_problem` — H&S 1997 exp. 4; absolute error < 0.04 at the end [12, 16].
+* :func:`multiplication_problem` — H&S 1997 exp. 5; absolute error < 0.04 at the end [16].
 * :func:`temporal_order` — H&S 1997 exp. 6a / 6b; every final output within 0.3 [16].
 * :func:`parity` — running or final parity of bits; threshold 0.5 [14].
 * :func:`copy_task` — delayed recall; argmax at every recall step [12, 15].
