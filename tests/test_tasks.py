@@ -98,7 +98,8 @@ REBER_NO = ["BTSSPXSE", "BPTVVB", "BTXXVVSE", "BPVSPSE", "BTSSSE", "", "B", "BTX
 def test_reber_recogniser_on_known_strings():
     assert all(tasks.is_reber(s) for s in REBER_YES)
     assert not any(tasks.is_reber(s) for s in REBER_NO)
-    assert all(tasks.is_reber("B" + c + s + c + "E", embedded=True) for s in REBER_YES for c in "TP")
+    assert all(tasks.is_reber("B" + c + s + c + "E", embedded=True)
+               for s in REBER_YES for c in "TP")
     assert not tasks.is_reber("BT" + REBER_YES[0] + "PE", embedded=True)
     assert not tasks.is_reber(REBER_YES[0], embedded=True)
 
@@ -326,7 +327,8 @@ def test_spike_delay_targets_and_one_step_late_spike_fails():
     assert np.all(b.x.sum(0) == 4) and np.all(b.t.sum(0) == 4)
     np.testing.assert_array_equal(b.info["spikes"], cues + 5)
     assert np.all(np.diff(cues, axis=0) >= 6)                   # next cue after the last spike
-    np.testing.assert_array_equal(np.argwhere(b.x[..., 0] > 0), np.argwhere(np.roll(b.t[..., 0], -5, 0) > 0))
+    np.testing.assert_array_equal(np.argwhere(b.x[..., 0] > 0),
+                                  np.argwhere(np.roll(b.t[..., 0], -5, axis=0) > 0))
     late = np.roll(b.t, 1, axis=0)
     assert not tasks.spike_timing_correct(late, b).any()
     tight = tasks.spike_delay(0, 10, delay=2, T=9, n_cues=3)    # no slack: cues fixed
@@ -339,7 +341,8 @@ def test_spike_interval_labels():
     spikes = [np.flatnonzero(b.x[:, k, 0]) for k in range(100)]
     gaps = np.array([s[1] - s[0] for s in spikes])
     np.testing.assert_array_equal(gaps, np.array([49, 50])[b.info["label"]])
-    assert b.T == b.lengths.max() <= 61 and set(b.info["label"]) == {0, 1} and len(set(b.info["onset"])) > 5
+    assert b.T == b.lengths.max() <= 61
+    assert set(b.info["label"]) == {0, 1} and len(set(b.info["onset"])) > 5
     np.testing.assert_array_equal(b.lengths - 1, [s[1] for s in spikes])
     np.testing.assert_array_equal(b.t[b.lengths - 1, B].argmax(-1), b.info["label"])
 

@@ -111,6 +111,6 @@ def check_legal_next(fn, embedded: bool = False, n_strings: int = 50, seed: int 
                 detail = "; ".join(part for part in (
                     f"missing {''.join(missing)}" if missing else "",
                     f"not legal: {''.join(map(str, extra))}" if extra else "") if part)
-                return CheckResult(name, False, f"after {prefix!r} returned {sorted(got)}, expected "
-                                                f"{sorted(expected)} ({detail})")
+                return CheckResult(name, False, f"after {prefix!r} returned {sorted(got)}, "
+                                                f"expected {sorted(expected)} ({detail})")
     return CheckResult(name, True, f"right on all {n_prefixes} prefixes of {n_strings} strings")

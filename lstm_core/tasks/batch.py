@@ -34,7 +34,7 @@ from .._validate import float_array, positive_float
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: arrays have no single truth value
 class TaskBatch:
     """B sequences of one task: inputs, targets, mask, lengths and task facts.
 
@@ -125,7 +125,7 @@ def as_float_dtype(dtype) -> np.dtype:
 
 
 def one_hot(indices: np.ndarray, n: int, dtype) -> np.ndarray:
-    """One-hot vectors: ``out[..., k] = 1`` where ``indices == k``; shape ``indices.shape + (n,)``."""
+    """One-hot: ``out[..., k] = 1`` where ``indices == k``; shape ``indices.shape + (n,)``."""
     out = np.zeros(np.shape(indices) + (n,), dtype=dtype)
     np.put_along_axis(out, np.asarray(indices, dtype=np.intp)[..., None], 1.0, axis=-1)
     return out
@@ -197,7 +197,8 @@ def threshold_correct(y, batch: TaskBatch, threshold: float = 0.5) -> np.ndarray
     the output is on the right side of the threshold.
     """
     y = check_outputs(y, batch)
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
+    if (isinstance(threshold, bool) or not isinstance(threshold, numbers.Real)
+            or not np.isfinite(threshold)):
         raise TypeError(f"threshold: expected a finite real number, got {threshold!r}")
     with np.errstate(invalid="ignore"):
         ok = np.all((y > threshold) == (batch.t > 0.5), axis=-1)

@@ -30,12 +30,12 @@ from .batch import (TaskBatch, abs_error_correct, argmax_correct, as_float_dtype
 
 
 def noise_free_long_lag(rng, batch_size: int, p: int, dtype=np.float64) -> TaskBatch:
-    """The two sequences ``(y, a_1, …, a_{p−1}, y)`` and ``(x, a_1, …, a_{p−1}, x)``, next-symbol
-    prediction (H&S 1997, experiment 2a).
+    """Next-symbol prediction on ``(y, a_1, …, a_{p−1}, y)`` and ``(x, a_1, …, a_{p−1}, x)``
+    (H&S 1997, experiment 2a).
 
     Chapter 16. There are p + 1 symbols ``a_1 … a_{p−1}, x, y``, one-hot as in the paper: unit
-    ``i − 1`` is ``a_i``, unit ``p − 1`` is ``x``, unit ``p`` is ``y``. Each sequence is one of the
-    two with probability ½. The input at step t is the t-th symbol and the target the next one,
+    ``i − 1`` is ``a_i``, unit ``p − 1`` is ``x``, unit ``p`` is ``y``. Each sequence is one of
+    the two with probability ½. The input at step t is the t-th symbol and the target the next one,
     so every step is scored; only the last target (x or y again, p steps after it was seen) is
     hard, the a_i follow each other deterministically.
 
@@ -63,9 +63,9 @@ def noise_free_long_lag(rng, batch_size: int, p: int, dtype=np.float64) -> TaskB
     middle = np.broadcast_to(np.arange(p - 1)[:, None], (p - 1, B))  # a_1 … a_{p−1}
     inputs = np.concatenate([first[None, :], middle], axis=0)
     targets = np.concatenate([middle, first[None, :]], axis=0)
-    return make_batch("noise_free_long_lag", one_hot(inputs, p + 1, dt), one_hot(targets, p + 1, dt),
-                      np.ones((p, B, 1), dtype=dt), np.full(B, p), long_lag_correct,
-                      first=first, hard_step=p - 1)
+    return make_batch("noise_free_long_lag", one_hot(inputs, p + 1, dt),
+                      one_hot(targets, p + 1, dt), np.ones((p, B, 1), dtype=dt), np.full(B, p),
+                      long_lag_correct, first=first, hard_step=p - 1)
 
 
 def long_lag_correct(y, batch: TaskBatch, tol: float = 0.25, rule: str = "abs_error",
@@ -288,7 +288,8 @@ def temporal_order(rng, batch_size: int, n_relevant: int = 2, T: int = 100,
                       label=label, positions=positions)
 
 
-def temporal_order_correct(y, batch: TaskBatch, tol: float = 0.3, rule: str = "abs_error") -> np.ndarray:
+def temporal_order_correct(y, batch: TaskBatch, tol: float = 0.3,
+                           rule: str = "abs_error") -> np.ndarray:
     """A sequence is classified correctly if every output's final absolute error is below 0.3
     (H&S 1997, experiment 6); ``rule="argmax"`` only asks for the right most active output.
 

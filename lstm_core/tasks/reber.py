@@ -139,9 +139,10 @@ def legal_next(prefix: str, embedded: bool = False, continual: bool = False) -> 
     """The set of symbols that may legally follow ``prefix`` — the targets of the Reber tasks.
 
     Chapter 16. ``legal_next("") → {B}``, ``legal_next("B") → {T, P}``,
-    ``legal_next("BTS") → {S, X}``; in the embedded grammar ``legal_next("BTBTXSE", True) → {T}``,
-    the one long-range prediction. With ``continual=True`` the prefix is a stream of strings
-    and a complete string is followed by ``B``.
+    ``legal_next("BTS") → {S, X}``; in the embedded grammar
+    ``legal_next("BTBTXSE", True) → {T}``, the one long-range prediction. With
+    ``continual=True`` the prefix is a stream of strings and a complete string is followed
+    by ``B``.
 
     Raises ``ValueError`` if ``prefix`` is not a legal prefix of the grammar.
     """
@@ -371,7 +372,8 @@ def continual_reber_stream(rng, length: int, batch_size: int = 1, dtype=np.float
                       symbols=streams, hard=hard, string_start=starts)
 
 
-def continual_reber_symbols_before_error(y, batch: TaskBatch, rule: str = "threshold") -> np.ndarray:
+def continual_reber_symbols_before_error(y, batch: TaskBatch,
+                                         rule: str = "threshold") -> np.ndarray:
     """Number of successive symbols each stream predicts correctly before its first error.
 
     Chapter 9. Gers et al. (2000) test a network on a continual stream until it makes its

@@ -111,7 +111,8 @@ def spike_interval(rng, batch_size: int, intervals=(49, 50), max_onset: int = 10
         raise TypeError(f"intervals: expected a sequence of integers >= 1, got {intervals!r}")
     ivals = [positive_int("intervals", d) for d in intervals]
     if len(ivals) < 2 or len(set(ivals)) != len(ivals):
-        raise ValueError(f"intervals: expected at least two distinct integers >= 1, got {intervals!r}")
+        raise ValueError("intervals: expected at least two distinct integers >= 1, "
+                         f"got {intervals!r}")
     m = positive_int("max_onset", max_onset, minimum=0)
     dt = as_float_dtype(dtype)
     ivals = np.asarray(ivals)
