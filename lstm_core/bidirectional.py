@@ -34,6 +34,9 @@ import numpy as np
 
 from . import _validate as V
 
+__all__ = ["SequenceLayer", "Bidirectional", "BidirectionalParams", "BidirectionalGrads",
+           "BidirectionalCache"]
+
 
 @dataclass(frozen=True)
 class SequenceLayer:
@@ -46,7 +49,7 @@ class SequenceLayer:
     backward : callable
         ``backward(params, cache, dy, dstate_T=None) -> (grads, dx, dstate0)``.
     init : callable, optional
-        ``init(n_in, n_hidden, rng, dtype=...) -> params`` (e.g. ``GRUParams.init``); needed only
+        ``init(n_in, n_hidden, rng=..., dtype=...) -> params`` (e.g. ``GRUParams.init``); needed only
         by :meth:`Bidirectional.init`.
     name : str
         Shown in reprs and error messages.

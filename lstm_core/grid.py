@@ -43,6 +43,10 @@ import numpy as np
 from . import _validate as V
 from .activations import sigmoid
 
+__all__ = ["GridLSTMParams", "GridLSTMGrads", "GridBlockCache", "GridLSTMCache", "grid_block",
+           "grid_block_backward", "grid_forward", "grid_backward", "grid_depth_gradients",
+           "grid_depth_gradient_norms"]
+
 _I, _F, _Z, _O = range(4)  # gate order i, f, z, o along axis −2 of a (…, 4, N) gate array
 
 

@@ -35,6 +35,9 @@ import numpy as np
 from . import _validate as V
 from .activations import sigmoid
 
+__all__ = ["GRUParams", "GRUGrads", "GRUStepCache", "GRUCache",
+           "gru_step", "gru_step_backward", "gru_forward", "gru_backward"]
+
 
 # ---------------------------------------------------------------- parameters
 
