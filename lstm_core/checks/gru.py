@@ -109,9 +109,11 @@ def check_gru_step(fn: Callable, seed: int = 0) -> CheckResult:
         expected, _ = gru.gru_step(p, x, h)
         mistakes = {
             "the update gate's convention is flipped — here u keeps the old state: "
-            "h_t = u ⊙ h_prev + (1 − u) ⊙ h̃ (Cho et al., PyTorch)": _variant_step(p, x, h, swap_convention=True),
+            "h_t = u ⊙ h_prev + (1 − u) ⊙ h̃ (Cho et al., PyTorch)":
+                _variant_step(p, x, h, swap_convention=True),
             "the reset gate must act before the recurrent product, U_c (r ⊙ h_prev); "
-            "r ⊙ (U_c h_prev) is PyTorch's variant, a different function": _variant_step(p, x, h, reset_after=True),
+            "r ⊙ (U_c h_prev) is PyTorch's variant, a different function":
+                _variant_step(p, x, h, reset_after=True),
             "the reset gate is missing from the candidate: use U_c (r ⊙ h_prev)": _variant_step(p, x, h, no_reset=True),
             "r and u are swapped: the fused rows are in the order r, u, c "
             "(W[:H] and U[:H] belong to the reset gate)": _variant_step(p, x, h, swap_ru=True),
