@@ -11,6 +11,11 @@ PORT ?= 8000
 JOBS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# The book's matrices are small: one BLAS thread per process is faster than two competing ones
+# (tests and notebooks run two at a time on two cores). Override on the command line if you like.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 .PHONY: book test unit nbval browser notebooks serve lab bench clean help
 
