@@ -76,14 +76,18 @@ class PageRecord:
 def open_page(browser, base_url):
     contexts = []
 
-    def _open(path: str) -> PageRecord:
+    def _open(path: str, block: tuple[str, ...] = ()) -> PageRecord:
+        """Load ``path`` from the local server; requests whose URL contains one of ``block`` are
+        aborted (used to prove that the checks fail when a page's math or widgets break)."""
         ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(ctx)
         page = ctx.new_page()
         rec = PageRecord(page)
 
         def route(r):
-            if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
+            if any(b in r.request.url for b in block):
+                r.abort()
+            elif r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
                 r.continue_()
             else:
                 rec.outside.append(r.request.url)
@@ -92,7 +96,8 @@ def open_page(browser, base_url):
         page.route("**/*", route)
         page.on("console", lambda m: rec.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: rec.console_errors.append(str(e)))
-        page.on("requestfailed", lambda r: rec.failed.append(r.url) if r.url.startswith(base_url) else None)
+        page.on("requestfailed", lambda r: rec.failed.append(r.url)
+                if r.url.startswith(base_url) and not any(b in r.url for b in block) else None)
         page.on("response", lambda r: rec.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.goto(f"{base_url}/{path}", wait_until="load")
         page.wait_for_load_state("networkidle")

@@ -3,38 +3,86 @@
 Every page loads from 127.0.0.1 with no failed request, no request to another host and no
 console error; math is typeset (no raw TeX left); every image loads; every precomputed-frame
 stepper and every jshtml animation changes what it shows when clicked or slid, with no kernel.
+The last tests break a page on purpose (block MathJax, block the widget manager) and check
+that these same checks then fail, so they cannot pass vacuously.
 """
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
-from pathlib import Path
-
 SITE = Path(__file__).resolve().parents[2] / "_build" / "html"
 SHOTS = SITE.parent / "screenshots"
-
 PAGES = sorted(str(p.relative_to(SITE)) for p in SITE.rglob("*.html")
-               if not p.relative_to(SITE).parts[0].startswith(("_", "genindex", "search"))) \
+               if not p.relative_to(SITE).parts[0].startswith(("_", "genindex", "search", "py-modindex"))) \
     if SITE.exists() else []
 CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
-RAW_TEX = re.compile(r"\$\$|\\frac|\\sum|\\begin\{|\\delta|\\alpha|\\partial")
+RAW_TEX = re.compile(r"\$\$|\\frac|\\sum|\\begin\{|\\delta|\\alpha|\\partial|\\sigma")
 
 
 def wait_for_math(page):
-    page.wait_for_function("() => !window.MathJax || (window.MathJax.startup && window.MathJax.startup.promise)",
-                           timeout=20_000)
-    page.evaluate("() => window.MathJax ? window.MathJax.startup.promise : null")
+    """Wait until MathJax has finished typesetting (or is absent / failed to load)."""
+    page.wait_for_function(
+        "() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise",
+        timeout=20_000)
+    page.evaluate("() => (window.MathJax && window.MathJax.startup) ? window.MathJax.startup.promise : null")
 
 
-def visible_text_without_code(page) -> str:
-    return page.evaluate("""() => {
+def math_problems(page) -> list[str]:
+    """Reasons the page's math is not properly typeset (empty list: all good)."""
+    problems = []
+    n_math_src = page.evaluate("() => document.querySelectorAll('.math, mjx-container').length")
+    if n_math_src and page.evaluate("() => document.querySelectorAll('mjx-container').length") == 0:
+        problems.append("math present but MathJax typeset nothing")
+    text = page.evaluate("""() => {
         const body = document.querySelector('main') || document.body;
         const clone = body.cloneNode(true);
         clone.querySelectorAll('pre, code, .highlight, mjx-container, script, style, .cell_input')
              .forEach(e => e.remove());
         return clone.innerText;
     }""")
+    leftover = RAW_TEX.findall(text)
+    if leftover:
+        problems.append(f"raw TeX left in the page text: {sorted(set(leftover))[:5]}")
+    return problems
+
+
+def _visible_frames(stack) -> str:
+    src = stack.evaluate("""el => [...el.querySelectorAll('img')]
+        .filter(i => i.offsetParent !== null).map(i => i.src).join('|')""")
+    return hashlib.sha1(src.encode()).hexdigest()
+
+
+def stepper_problems(page) -> list[str]:
+    """Move every kernel-free stepper's slider and click every animation's 'next frame';
+    return the ones whose picture did not change."""
+    problems = []
+    steppers = page.locator(".lstm-stepper")
+    n_widget_views = page.evaluate(
+        """() => document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length""")
+    if n_widget_views and steppers.count() == 0 and page.locator(".widget-box, .jupyter-widgets").count() == 0:
+        problems.append(f"{n_widget_views} widget views stored but none rendered")
+    for k in range(steppers.count()):
+        stack = steppers.nth(k)
+        slider = stack.locator("xpath=..").locator(".widget-slider .noUi-handle, .widget-slider input").first
+        before = _visible_frames(stack)
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(200)
+        if _visible_frames(stack) == before:
+            problems.append(f"stepper {k} did not change its frame when the slider moved")
+    animations = page.locator("div.animation")
+    for k in range(animations.count()):
+        anim = animations.nth(k)
+        img = anim.locator("img").first
+        before = img.get_attribute("src")
+        anim.locator("button[title='Next frame'], button[title='Step forward']").first.click()
+        page.wait_for_timeout(200)
+        if img.get_attribute("src") == before:
+            problems.append(f"animation {k} did not advance on 'next frame'")
+    return problems
 
 
 def test_site_has_the_chapters():
@@ -49,12 +97,7 @@ def test_page_loads_offline_clean_and_typeset(open_page, path):
     assert not rec.outside, f"{path}: requests to outside hosts: {rec.outside[:5]}"
     assert not rec.failed, f"{path}: failed requests: {rec.failed[:5]}"
     assert not rec.console_errors, f"{path}: console errors: {rec.console_errors[:5]}"
-    n_math_src = page.evaluate("() => document.querySelectorAll('.math, mjx-container').length")
-    if n_math_src:
-        assert page.evaluate("() => document.querySelectorAll('mjx-container').length") > 0, \
-            f"{path}: math present but MathJax typeset nothing"
-    leftover = RAW_TEX.findall(visible_text_without_code(page))
-    assert not leftover, f"{path}: raw TeX left in the page text: {leftover[:5]}"
+    assert not math_problems(page), f"{path}: {math_problems(page)}"
     broken = page.evaluate("""() => [...document.images]
         .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)""")
     assert not broken, f"{path}: images that did not load: {broken[:5]}"
@@ -63,54 +106,51 @@ def test_page_loads_offline_clean_and_typeset(open_page, path):
         page.screenshot(path=str(SHOTS / (path.replace("/", "_") + ".png")), full_page=True)
 
 
-def _frame_hash(page, locator):
-    src = locator.evaluate("""el => {
-        const imgs = [...el.querySelectorAll('img')].filter(i => i.offsetParent !== null);
-        return imgs.map(i => i.src).join('|');
-    }""")
-    return hashlib.sha1(src.encode()).hexdigest()
-
-
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_steppers_respond_without_kernel(open_page, path):
     rec = open_page(path)
-    page = rec.page
-    page.wait_for_timeout(300)
-    steppers = page.locator(".lstm-stepper")
-    expected = page.evaluate("""() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')].length""")
-    for k in range(steppers.count()):
-        stack = steppers.nth(k)
-        box = stack.locator("xpath=..")
-        slider = box.locator(".widget-slider .noUi-handle, .widget-slider input").first
-        before = _frame_hash(page, stack)
-        slider.focus()
-        for _ in range(2):
-            page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(200)
-        after = _frame_hash(page, stack)
-        assert before != after, f"{path}: stepper {k} did not change its frame when the slider moved"
-    animations = page.locator("div.animation")
-    for k in range(animations.count()):
-        anim = animations.nth(k)
-        img = anim.locator("img").first
-        before = hashlib.sha1(img.get_attribute("src").encode()).hexdigest()
-        anim.locator("button[title='Next frame'], button[title='Step forward']").first.click()
-        page.wait_for_timeout(200)
-        after = hashlib.sha1(img.get_attribute("src").encode()).hexdigest()
-        assert before != after, f"{path}: animation {k} did not advance on 'next frame'"
+    rec.page.wait_for_timeout(300)
+    problems = stepper_problems(rec.page)
+    assert not problems, f"{path}: {problems}"
     assert not rec.console_errors, f"{path}: console errors while stepping: {rec.console_errors[:5]}"
-    if expected:
-        assert page.locator(".widget-box, .jupyter-widgets").count() > 0, f"{path}: widgets not rendered"
 
 
-def test_navigation_and_search(open_page):
+def test_navigation_search_and_downloads(open_page):
     rec = open_page("index.html")
     page = rec.page
-    toc_links = page.locator("nav.bd-docs-nav a.reference.internal")
-    assert toc_links.count() >= 2, "table of contents has no links"
+    assert page.locator("nav.bd-docs-nav a.reference.internal").count() >= 2, "no table of contents"
     page.locator("a.right-next").first.click()
     page.wait_for_load_state("load")
     assert page.url.endswith(".html") and "index.html" not in page.url
     rec2 = open_page("search.html?q=gradient")
-    rec2.page.wait_for_selector("#search-results li, ul.search li", timeout=15_000)
+    rec2.page.wait_for_selector("ul.search li", timeout=15_000)
     assert rec2.page.locator("ul.search li").count() > 0, "search found nothing for 'gradient'"
+    rec3 = open_page(CHAPTERS[0])
+    hrefs = rec3.page.evaluate("() => [...document.querySelectorAll('a')].map(a => a.getAttribute('href') || '')")
+    assert any(h.endswith(".ipynb") for h in hrefs), "no .ipynb download link on a chapter page"
+    notation = [h for h in hrefs if "01_notation" in h]
+    assert notation, "the Notation chapter is not linked from a chapter page"
+
+
+# --- the checks can fail -------------------------------------------------------------------
+
+def test_math_check_fails_when_mathjax_is_missing(open_page):
+    rec = open_page("chapters/01_notation.html", block=("tex-mml-chtml.js",))
+    wait_for_math(rec.page)
+    assert math_problems(rec.page), "math check passed on a page whose MathJax was blocked"
+
+
+def test_stepper_check_fails_when_the_widget_manager_is_missing(open_page):
+    with_steppers = None
+    for path in CHAPTERS:
+        rec = open_page(path)
+        if rec.page.locator(".lstm-stepper").count():
+            with_steppers = path
+            break
+    if with_steppers is None:
+        pytest.skip("no chapter has a stepper yet")
+    rec = open_page(with_steppers, block=("embed-amd.js",))
+    rec.page.wait_for_timeout(300)
+    assert rec.page.locator(".lstm-stepper").count() == 0 or stepper_problems(rec.page), \
+        "stepper check passed although the widget manager was blocked"
+    assert stepper_problems(rec.page), "stepper check passed although the widget manager was blocked"
