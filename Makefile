@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb)) $(wildcard appendix/*.ipynb)
 PORT ?= 8000
 JOBS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -57,7 +57,7 @@ test: unit nbval book browser
 notebooks: $(STAMP)
 	for nb in $(or $(NB),$(NOTEBOOKS)); do \
 	  echo ">>> executing $$nb"; \
-	  $(VENV)/bin/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
+	  (cd "$$(dirname $$nb)" && $(CURDIR)/$(VENV)/bin/jupyter execute --inplace --timeout=600 "$$(basename $$nb)") || exit 1; \
 	done
 
 serve:

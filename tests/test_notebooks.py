@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "appendix").glob("*.ipynb"))
 IDS = [p.name for p in NOTEBOOKS]
 
 
@@ -21,6 +21,21 @@ def load(path):
 
 def code_cells(nb):
     return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def test_exercise_index_is_current():
+    """The computed exercise index must list every exercise label of every chapter."""
+    index = (ROOT / "appendix" / "exercises.ipynb").read_text(encoding="utf-8")
+    labels = set()
+    for path in NOTEBOOKS:
+        if path.parent.name == "chapters":
+            for cell in load(path)["cells"]:
+                if cell["cell_type"] == "markdown":
+                    src = "".join(cell["source"])
+                    for block in re.findall(r"\{exercise\}[^\n]*\n:label:\s*(\S+)", src):
+                        labels.add(block)
+    missing = sorted(label for label in labels if f"<{label}>" not in index)
+    assert not missing, f"exercise index is stale (run make notebooks NB=appendix/exercises.ipynb): {missing}"
 
 
 def test_there_are_notebooks():
@@ -65,6 +80,6 @@ def test_no_private_sys_path_hacks(path):
 
 def test_every_notebook_is_in_the_table_of_contents():
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    listed = set(re.findall(r"file:\s*(chapters/[\w.-]+)", toc))
-    missing = [p.stem for p in NOTEBOOKS if f"chapters/{p.stem}" not in listed]
+    listed = set(re.findall(r"file:\s*((?:chapters|appendix)/[\w.-]+)", toc))
+    missing = [f"{p.parent.name}/{p.stem}" for p in NOTEBOOKS if f"{p.parent.name}/{p.stem}" not in listed]
     assert not missing, f"notebooks missing from _toc.yml: {missing}"
