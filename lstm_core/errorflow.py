@@ -1,6 +1,7 @@
-"""How far an error signal travels back in time inside an LSTM layer (Chapter 7, preview of 8-11).
+"""How far an error signal travels back in time (Chapter 7, with a preview of Chapters 8-11).
 
-Chapter 7 measures the backward error flow of a plain recurrent net with
+:func:`delta_jacobian` is Hochreiter's (1991) error-flow product for the plain recurrent net:
+∂δ_v(t−q)/∂δ_u(t) as a product of q factors diag(f'(net)) Wᵀ. Chapter 7 measures the backward error flow of a plain recurrent net with
 :func:`lstm_core.rnn.error_flow`: inject ∂E(T)/∂y(T) at the last step and follow it back,
 ∂E(T)/∂y(T−q) = ∂E(T)/∂y(T) · Π_{m=0}^{q−1} diag(f'(net(T−m))) W_rec, a product of q
 Jacobians whose norm shrinks or grows exponentially in q. :func:`lstm_error_flow` does the same
@@ -25,10 +26,45 @@ import numpy as np
 from . import _validate as V
 from .lstm import LSTMParams, LSTMState, lstm_backward, lstm_forward, lstm_trace
 
-__all__ = ["LSTMErrorFlow", "lstm_error_flow"]
+__all__ = ["delta_jacobian", "LSTMErrorFlow", "lstm_error_flow"]
 
 # which LSTMTrace delta holds the book's δ of each fused part (rows i, f, z, o)
 _DELTA_OF_PART = {"i": "delta_in", "f": "delta_phi", "z": "delta_c", "o": "delta_out"}
+
+
+def delta_jacobian(W_rec, fprime) -> np.ndarray:
+    """How a delta at time t scales the deltas q steps earlier (Chapter 7; Hochreiter 1991).
+
+    One step of BPTT, δ_v(t−1) = f'_v(net_v(t−1)) Σ_l w_lv δ_l(t), gives
+    ∂δ_v(t−1)/∂δ_u(t) = f'_v(net_v(t−1)) w_uv, and chaining q such steps
+
+        ∂δ_v(t−q)/∂δ_u(t) = f'_v(net_v(t−q)) Σ_l ∂δ_l(t−q+1)/∂δ_u(t) w_lv
+                          = Σ_{l_1 … l_{q−1}} Π_{m=1}^{q} f'_{l_m}(net_{l_m}(t−m)) w_{l_{m−1} l_m}
+
+    (l_0 = u, l_q = v): a sum over all n^{q−1} paths of products of f'(net)·w. In matrices,
+    J(q) = diag(f'(t−q)) W_recᵀ · … · diag(f'(t−1)) W_recᵀ.
+
+    Parameters
+    ----------
+    W_rec : ndarray (n, n)
+        ``W_rec[l, v]`` = w_lv (to unit l from unit v).
+    fprime : ndarray (q, n), q ≥ 1
+        ``fprime[m−1]`` = f'(net(t−m)) for m = 1 … q (most recent first).
+
+    Returns
+    -------
+    J : ndarray (n, n)
+        ``J[v, u]`` = ∂δ_v(t−q)/∂δ_u(t).
+    """
+    W_rec = V.float_array("W_rec", W_rec, ndim=2)
+    n = W_rec.shape[0]
+    V.float_array("W_rec", W_rec, shape=(n, n))
+    fprime = V.float_array("fprime", fprime, ndim=2, shape=(None, n), dtype=W_rec.dtype)
+    V.positive_int("fprime.shape[0] (number of steps q)", fprime.shape[0])
+    J = np.eye(n, dtype=W_rec.dtype)
+    for fp in fprime:                       # m = 1, 2, …, q
+        J = fp[:, None] * (W_rec.T @ J)     # ∂δ(t−m)/∂δ(t) = diag(f'(t−m)) Wᵀ ∂δ(t−m+1)/∂δ(t)
+    return J
 
 
 @dataclass

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lstm_core import activations, gradcheck
-from lstm_core.errorflow import lstm_error_flow
+from lstm_core.errorflow import delta_jacobian, lstm_error_flow
 from lstm_core.lstm import LSTMParams, LSTMState, lstm_backward, lstm_forward, lstm_trace
 
 
@@ -135,3 +135,59 @@ def test_bad_inputs():
         lstm_error_flow(params, x[:, :, :1])
     with pytest.raises(ValueError, match="x"):
         lstm_error_flow(params, np.full_like(x, np.inf))
+
+
+# --- delta_jacobian ---------------------------------------------------------------------------
+
+def _path_sum(W, fprime, u, v):
+    """The book's sum over all paths u = l_0 → l_1 → … → l_q = v of Π f'_{l_m} w_{l_{m-1} l_m}."""
+    import itertools
+    q, n = fprime.shape
+    total = 0.0
+    for middle in itertools.product(range(n), repeat=q - 1):
+        path = (u,) + middle + (v,)
+        prod = 1.0
+        for m in range(1, q + 1):
+            prod *= fprime[m - 1, path[m]] * W[path[m - 1], path[m]]
+        total += prod
+    return total
+
+
+@pytest.mark.parametrize("n,q,seed", [(1, 1, 0), (3, 1, 1), (3, 4, 2), (2, 5, 3)])
+def test_delta_jacobian_is_the_path_sum(n, q, seed):
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(n, n)) + np.triu(rng.normal(size=(n, n)), 1)
+    fprime = rng.uniform(0.0, 0.25, (q, n))
+    J = delta_jacobian(W, fprime)
+    for u in range(n):
+        for v in range(n):
+            assert J[v, u] == pytest.approx(_path_sum(W, fprime, u, v), rel=1e-12, abs=1e-15)
+
+
+def test_delta_jacobian_matches_bptt_deltas():
+    """Inject e at the last step only: BPTT's δ(T−q) = J(q) δ(T), f' taken from the forward pass."""
+    from lstm_core.rnn import RNNParams, bptt_deltas, rnn_forward
+    rng = np.random.default_rng(4)
+    params = RNNParams.init(2, 4, rng, scale=1.3, bias_scale=0.5)
+    x = rng.normal(size=(6, 1, 2))
+    y, cache = rnn_forward(params, x)
+    dy = np.zeros_like(y)
+    dy[-1] = rng.normal(size=(1, 4))
+    delta = bptt_deltas(params, cache, dy)
+    fprime = 1.0 - y[:, 0] ** 2                       # tanh' from outputs, (T, n)
+    for q in range(1, 6):
+        J = delta_jacobian(params.W_rec, fprime[::-1][1:q + 1])
+        np.testing.assert_allclose(J @ delta[-1, 0], delta[-1 - q, 0], rtol=1e-10, atol=1e-14)
+
+
+def test_delta_jacobian_bad_inputs():
+    with pytest.raises(ValueError, match="W_rec: expected shape"):
+        delta_jacobian(np.ones((2, 3)), np.ones((1, 2)))
+    with pytest.raises(ValueError, match="fprime: expected shape"):
+        delta_jacobian(np.eye(2), np.ones((1, 3)))
+    with pytest.raises(ValueError, match="number of steps q"):
+        delta_jacobian(np.eye(2), np.ones((0, 2)))
+    with pytest.raises(TypeError, match="fprime"):
+        delta_jacobian(np.eye(2), np.ones((1, 2), dtype=int))
+    with pytest.raises(ValueError, match="W_rec: expected finite"):
+        delta_jacobian(np.full((2, 2), np.nan), np.ones((1, 2)))
