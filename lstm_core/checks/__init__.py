@@ -11,7 +11,9 @@ Each concept has its own module (``checks.perceptron``, ``checks.rnn``, …).
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -63,3 +65,36 @@ def compare(name: str, got, expected, rtol: float = 1e-6, what: str = "result") 
     if ratio != 0 and np.max(np.abs(g - ratio * e), initial=0.0) / scale <= rtol:
         return CheckResult(name, False, f"{what} is off by a constant factor {ratio:.3g}")
     return CheckResult(name, False, f"{what} differs from the reference (max relative error {err:.1e})")
+
+
+def call_reader(name: str, fn: Callable, *args):
+    """Run the reader's function on deep copies of ``args``.
+
+    Returns ``(result, None)``, or ``(None, failed CheckResult)`` when ``fn`` is not callable,
+    raises ``NotImplementedError`` (an untouched stub) or fails in any other way: a checker
+    reports the reader's error instead of raising it.
+    """
+    if not callable(fn):
+        return None, CheckResult(name, False, f"expected a function, got {type(fn).__name__}")
+    try:
+        with np.errstate(all="ignore"):  # the reader's overflow should show as a wrong value
+            return fn(*(copy.deepcopy(a) for a in args)), None
+    except NotImplementedError:
+        return None, CheckResult(name, False, "not implemented yet")
+    except Exception as err:  # the reader's code may fail in any way; report, don't raise
+        return None, CheckResult(name, False, f"your function raised {type(err).__name__}: {err}")
+
+
+def diagnose(name: str, got, expected, mistakes: dict, what: str, rtol: float = 1e-6) -> CheckResult:
+    """Compare with the reference; on a mismatch, say which known mistake ``got`` matches.
+
+    ``mistakes`` maps a hint ("the sign of e is flipped") to the array that mistake produces;
+    entries that are ``None`` or of another shape are skipped.
+    """
+    result = compare(name, got, expected, rtol=rtol, what=what)
+    if result.passed or np.shape(got) != np.shape(expected):
+        return result
+    for hint, wrong in mistakes.items():
+        if wrong is not None and np.shape(wrong) == np.shape(got) and compare(name, got, wrong, rtol=rtol).passed:
+            return CheckResult(name, False, f"{what} differs from the reference: {hint}")
+    return result

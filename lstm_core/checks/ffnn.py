@@ -24,7 +24,8 @@ import numpy as np
 
 from .. import ffnn
 from . import CheckResult
-from .perceptron import _call, _diagnose
+from . import call_reader as _call
+from . import diagnose as _diagnose
 
 __all__ = ["check_output_delta", "check_hidden_delta", "check_weight_gradient"]
 

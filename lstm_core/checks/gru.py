@@ -29,6 +29,8 @@ import numpy as np
 from .. import gru
 from ..activations import sigmoid
 from . import CheckResult, compare
+from . import call_reader as _call
+from . import diagnose as _diagnose
 
 __all__ = ["check_gru_step", "check_gru_step_backward"]
 
@@ -45,29 +47,6 @@ def _problems(seed: int):
         p.U *= 2.0
         p.b[:] = rng.uniform(0.3, 1.0, 3 * H) * rng.choice([-1, 1], 3 * H)
         yield (B, I, H), p, rng.normal(size=(B, I)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
-
-
-def _call(name: str, fn: Callable, *args):
-    """Run the reader's function on copies; return (result, None) or (None, failed CheckResult)."""
-    if not callable(fn):
-        return None, CheckResult(name, False, f"expected a function, got {type(fn).__name__}")
-    copies = [gru.GRUParams(a.W.copy(), a.U.copy(), a.b.copy()) if isinstance(a, gru.GRUParams)
-              else a.copy() for a in args]
-    try:
-        return fn(*copies), None
-    except Exception as err:  # the reader's code may fail in any way; report, don't raise
-        return None, CheckResult(name, False, f"your function raised {type(err).__name__}: {err}")
-
-
-def _diagnose(name: str, got, expected, mistakes: dict, what: str) -> CheckResult:
-    """Compare with the reference; on a mismatch, say which known mistake it matches."""
-    result = compare(name, got, expected, what=what)
-    if result.passed or np.shape(got) != np.shape(expected):
-        return result
-    for hint, wrong in mistakes.items():
-        if wrong is not None and compare(name, got, wrong).passed:
-            return CheckResult(name, False, f"{what} differs from the reference: {hint}")
-    return result
 
 
 def _variant_step(p, x, h, swap_convention=False, reset_after=False, no_reset=False, swap_ru=False,

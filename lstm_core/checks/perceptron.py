@@ -25,33 +25,10 @@ import numpy as np
 from .. import perceptron
 from ..activations import sigmoid, sigmoid_deriv
 from . import CheckResult, compare
+from . import call_reader as _call
+from . import diagnose as _diagnose
 
 __all__ = ["check_perceptron_update", "check_delta_rule_step", "check_sigmoid_deriv"]
-
-
-def _call(name: str, fn: Callable, *args):
-    """Run the reader's function on copies of ``args``; return (result, None) or (None, failure)."""
-    if not callable(fn):
-        return None, CheckResult(name, False, f"expected a function, got {type(fn).__name__}")
-    try:
-        with np.errstate(all="ignore"):  # the reader's overflow should show as a wrong value
-            return fn(*(a.copy() if isinstance(a, np.ndarray) else a for a in args)), None
-    except NotImplementedError:
-        return None, CheckResult(name, False, "not implemented yet")
-    except Exception as err:  # the reader's code may fail in any way; report, don't raise
-        return None, CheckResult(name, False, f"your function raised {type(err).__name__}: {err}")
-
-
-def _diagnose(name: str, got, expected, mistakes: dict[str, np.ndarray], what: str,
-              rtol: float = 1e-6) -> CheckResult:
-    """Compare with the reference; on a mismatch, say which known mistake ``got`` matches."""
-    result = compare(name, got, expected, rtol=rtol, what=what)
-    if result.passed or np.shape(got) != np.shape(expected):
-        return result
-    for hint, wrong in mistakes.items():
-        if np.shape(wrong) == np.shape(got) and compare(name, got, wrong, rtol=rtol).passed:
-            return CheckResult(name, False, f"{what} differs from the reference: {hint}")
-    return result
 
 
 def _pair(name: str, got, what: str):

@@ -25,32 +25,13 @@ import numpy as np
 
 from .. import rnn
 from . import CheckResult, compare
+from . import call_reader as _call
+from . import diagnose as _diagnose
 
 __all__ = ["check_bptt_delta", "check_bptt_deltas", "check_rtrl_step"]
 
 # (B, n, I) of the random problems; the first has a clearly non-symmetric W_rec.
 _SHAPES = [(2, 3, 2), (1, 1, 1), (4, 5, 3)]
-
-
-def _call(name: str, fn: Callable, *args):
-    """Run the reader's function; return (result, None) or (None, failed CheckResult)."""
-    if not callable(fn):
-        return None, CheckResult(name, False, f"expected a function, got {type(fn).__name__}")
-    try:
-        return fn(*(a.copy() for a in args)), None
-    except Exception as err:  # the reader's code may fail in any way; report, don't raise
-        return None, CheckResult(name, False, f"your function raised {type(err).__name__}: {err}")
-
-
-def _diagnose(name: str, got, expected, mistakes: dict[str, np.ndarray], what: str) -> CheckResult:
-    """Compare with the reference; on a mismatch, say which known mistake it matches."""
-    result = compare(name, got, expected, what=what)
-    if result.passed or np.shape(got) != np.shape(expected):
-        return result
-    for hint, wrong in mistakes.items():
-        if compare(name, got, wrong).passed:
-            return CheckResult(name, False, f"{what} differs from the reference: {hint}")
-    return result
 
 
 def _problem(rng, B, n):
