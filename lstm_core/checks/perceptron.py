@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import perceptron
 from ..activations import sigmoid, sigmoid_deriv
-from . import CheckResult, compare
+from . import CheckResult
 from . import call_reader as _call
 from . import diagnose as _diagnose
 

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from .. import rnn
-from . import CheckResult, compare
+from . import CheckResult
 from . import call_reader as _call
 from . import diagnose as _diagnose
 
