@@ -91,3 +91,24 @@ def same_dtype(**arrays: np.ndarray) -> np.dtype:
 
 def _fmt_shape(shape) -> str:
     return "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def as_rng(rng) -> np.random.Generator:
+    """A ``numpy.random.Generator`` from a Generator, an int seed, or ``None`` (fresh entropy:
+    only for interactive use — the book always passes a seed)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng: expected a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+
+
+def float_dtype(dtype) -> np.dtype:
+    """Check that ``dtype`` names float32 or float64 and return it as ``np.dtype``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"dtype: expected float32 or float64, got {dtype!r}") from err
+    if dt.type not in FLOAT_DTYPES:
+        raise TypeError(f"dtype: expected float32 or float64, got {dt}")
+    return dt

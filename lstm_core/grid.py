@@ -410,17 +410,5 @@ def _state_pair(name, value, shape, dtype):
             V.float_array(f"{name}[1] (m_time)", value[1], shape=shape, dtype=dtype))
 
 
-def _rng(seed) -> np.random.Generator:
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"rng: expected a numpy.random.Generator, an int seed or None, got {type(seed).__name__}")
-
-
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected float32 or float64, got {dtype!r}") from err
-    if dt.type not in V.FLOAT_DTYPES:
-        raise TypeError(f"dtype: expected float32 or float64, got {dt}")
-    return dt
+_rng = V.as_rng
+_float_dtype = V.float_dtype

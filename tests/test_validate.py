@@ -48,3 +48,15 @@ def test_same_dtype():
     a, b = np.zeros(2), np.zeros(2, np.float32)
     with pytest.raises(TypeError, match="a: float64, b: float32"):
         same_dtype(a=a, b=b)
+
+
+def test_as_rng_and_float_dtype():
+    from lstm_core._validate import as_rng, float_dtype
+    g = np.random.default_rng(3)
+    assert as_rng(g) is g
+    assert as_rng(5).integers(100) == np.random.default_rng(5).integers(100)
+    with pytest.raises(TypeError, match="rng: expected a numpy.random.Generator, an int seed or None, got str"):
+        as_rng("seed")
+    assert float_dtype("float32") == np.float32
+    with pytest.raises(TypeError, match="dtype: expected float32 or float64, got int64"):
+        float_dtype(np.int64)
