@@ -28,7 +28,7 @@ help:
 	@echo "make bench      LSTM speed benchmark (optional deps: benchmarks/requirements.txt)"
 
 # The virtual environment is (re)built when missing or older than requirements.txt / pyproject.toml.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	@echo ">>> creating $(VENV) from requirements.txt (first time: about 1 minute)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
