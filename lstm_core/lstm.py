@@ -559,20 +559,20 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
     H, S, G = params.n_cells, cfg.block_size, params.W.shape[0]
     kern = _Kernels(cfg, lay, H, dtype)
 
-    A = np.empty((T, B, G), dtype=dtype)                 # net inputs, then activations
-    np.matmul(x.reshape(T * B, -1), params.W.T, out=A.reshape(T * B, G))
-    A += params.b
+    Ws, Rs, bs, peep, Qs = kern.scaled_params(params, cfg, lay)   # rows × s (see _Kernels)
+    A = np.empty((T, B, G), dtype=dtype)                 # s·net inputs, then activations
+    np.matmul(x.reshape(T * B, -1), Ws.T, out=A.reshape(T * B, G))
+    A += bs
     Y = np.empty((T + 1, B, H), dtype=dtype)
     C = np.empty((T + 1, B, H), dtype=dtype)
     HC = C[1:] if kern.h_identity else np.empty((T, B, H), dtype=dtype)
     Y[0], C[0] = s0.y, s0.c
-    RT = params.R.T
+    RT = Rs.T
     rec = np.empty((B, G), dtype=dtype)
     tmp = np.empty((B, H), dtype=dtype)
     gprev = s0.gates
     if cfg.gate_recurrence:
-        QT, qbuf = params.Q.T, np.empty_like(s0.gates)
-    peep = dict(zip(cfg.peephole_gates, params.P)) if cfg.peepholes else {}
+        QT, qbuf = Qs.T, np.empty_like(s0.gates)
     si, sf, sz, so = (lay.get(n) for n in ("i", "f", "z", "o"))
     fbuf = np.empty((B, kern.nb), dtype=dtype) if cfg.coupled_input_forget else None
 
@@ -688,8 +688,7 @@ def _bptt(params, cache, dy, dstate_T, keep_dc):
         kern.h_deriv(hc, dc)
         dc *= dyt
         if so is not None:
-            np.multiply(dyt, hc, out=tmp)
-            _block_sum_into(tmp, S, da[:, so])
+            _mul_block_sum(dyt, hc, S, da[:, so], tmp)
             np.multiply(dc, _to_cells(a[:, so], S), out=dc)
         dc += dc_next
         if cfg.gate_recurrence:
@@ -705,14 +704,12 @@ def _bptt(params, cache, dy, dstate_T, keep_dc):
             da[:, sz] = dc
         else:
             np.multiply(dc, _to_cells(a[:, si], S), out=da[:, sz])
-            np.multiply(dc, a[:, sz], out=tmp)
-            _block_sum_into(tmp, S, da[:, si])
-        if sf is not None or cfg.coupled_input_forget:
+            _mul_block_sum(dc, a[:, sz], S, da[:, si], tmp)
+        if cfg.coupled_input_forget:                    # y^φ = 1 − y^in
             np.multiply(dc, c_prev, out=tmp)
-            if cfg.coupled_input_forget:                # y^φ = 1 − y^in
-                da[:, si] -= _block_sum(tmp, S)
-            else:
-                _block_sum_into(tmp, S, da[:, sf])
+            da[:, si] -= _block_sum(tmp, S)
+        elif sf is not None:
+            _mul_block_sum(dc, c_prev, S, da[:, sf], tmp)
         if cfg.gate_recurrence:
             _add_gate_rows(da, dg_next, cfg, lay, only=("i", "f"))
         kern.deriv_early(a, da, wsq)
@@ -736,7 +733,7 @@ def _bptt(params, cache, dy, dstate_T, keep_dc):
 
     flat = DA.reshape(T * B, G)
     grads = LSTMGrads(W=flat.T @ cache.x.reshape(T * B, -1), R=flat.T @ cache.y[:-1].reshape(T * B, H),
-                      b=flat.sum(axis=0))
+                      b=np.ones(T * B, dtype=dtype) @ flat)        # a GEMV beats flat.sum(axis=0)
     if cfg.peepholes:
         grads.P = np.stack([np.einsum("tbh,tbh->h", _to_cells(DA[:, :, lay[n]], S, axis=2),
                                       C[1:] if n == "o" else C[:-1]) for n in cfg.peephole_gates])
@@ -855,73 +852,97 @@ def _recompute_nets(params: LSTMParams, cache: LSTMCache) -> dict[str, np.ndarra
 class _Kernels:
     """In-place squashing and derivatives on the fused (B, G) rows, f(x) = m·tanh(s·x) + k.
 
-    Parts are grouped so that one call handles as many rows as possible: "early" parts are
-    squashed before the cell update (i, f, z, and o when it has no peephole), "late" is o
-    with a peephole (it needs s_c(t) first).
+    The forward pass multiplies each row of W, R, b (and the peephole and FGR weights) by that
+    row's s once per call, so the buffer holds s·net and one ``tanh`` over every tanh-form row
+    follows; then y = m·u + k per part (skipped where m = 1, k = 0). "Early" parts are squashed
+    before the cell update (i, f, z, and o without a peephole); "late" is o with a peephole,
+    which needs s_c(t) first. The backward pass uses the true net inputs and
+    f'(net) = (s/m)(m² − (y − k)²), which for σ is y(1 − y) and for tanh 1 − y².
     """
 
     def __init__(self, cfg: LSTMConfig, lay: dict[str, slice], H: int, dtype):
         self.nb = H // cfg.block_size
         sig = _TANH_FORM["logistic"]
-        g_form = _TANH_FORM.get(cfg.input_activation)      # None for identity
-        forms = {"i": sig, "f": sig, "o": sig, "z": g_form}
-        late = ("o",) if (cfg.peepholes and "o" in lay) else ()
-        self.early = self._groups([p for p in ("i", "f", "z", "o") if p in lay and p not in late],
-                                  lay, forms, dtype)
-        self.late = self._groups(list(late), lay, forms, dtype)
-        h_form = _TANH_FORM.get(cfg.output_activation)
-        self.h_identity = h_form is None
-        self.h_form = h_form
+        forms = {"i": sig, "f": sig, "o": sig, "z": _TANH_FORM.get(cfg.input_activation)}
+        G = max(sl.stop for sl in lay.values())
+        self.scale = np.ones(G, dtype=dtype)
+        for p, sl in lay.items():
+            if forms[p] is not None:
+                self.scale[sl] = forms[p][0]
+        self.scaled = bool(np.any(self.scale != 1))
+        late = ["o"] if (cfg.peepholes and "o" in lay) else []
+        early = [p for p in ("i", "f", "z", "o") if p in lay and p not in late]
+        self.early = self._plan(early, lay, forms)
+        self.late = self._plan(late, lay, forms)
+        self.h_form = _TANH_FORM.get(cfg.output_activation)
+        self.h_identity = self.h_form is None
 
     @staticmethod
-    def _groups(parts, lay, forms, dtype):
-        """Contiguous runs of tanh-form parts → (slice, s, m, k, sm, m²) with per-row vectors."""
+    def _runs(parts, lay, key):
+        """Merge contiguous parts with equal ``key(part)`` (None = skip) → [(slice, key)]."""
         runs = []
         for p in parts:
-            if forms[p] is None:
+            k = key(p)
+            if k is None:
                 continue
             sl = lay[p]
-            if runs and runs[-1][0].stop == sl.start:
-                runs[-1] = (slice(runs[-1][0].start, sl.stop), runs[-1][1] + [(sl, forms[p])])
+            if runs and runs[-1][0].stop == sl.start and runs[-1][1] == k:
+                runs[-1] = (slice(runs[-1][0].start, sl.stop), k)
             else:
-                runs.append((sl, [(sl, forms[p])]))
-        out = []
-        for sl, members in runs:
-            vec = np.empty((3, sl.stop - sl.start), dtype=dtype)
-            for psl, form in members:
-                vec[:, psl.start - sl.start:psl.stop - sl.start] = np.asarray(form, dtype=dtype)[:, None]
-            s, m, k = vec
-            if np.all(s == s[0]) and np.all(m == m[0]) and np.all(k == k[0]):
-                s, m, k = dtype.type(s[0]), dtype.type(m[0]), dtype.type(k[0])
-            out.append((sl, s, m, k, s / m, m * m))
-        return out
+                runs.append((sl, k))
+        return runs
+
+    def _plan(self, parts, lay, forms):
+        tanh_runs = [sl for sl, _ in self._runs(parts, lay, lambda p: forms[p] is not None or None)]
+        affine = self._runs(parts, lay, lambda p: None if forms[p] is None or forms[p][1:] == (1.0, 0.0)
+                            else forms[p][1:])
+        deriv = self._runs(parts, lay, lambda p: forms[p])
+        return tanh_runs, affine, deriv
 
     @staticmethod
-    def _squash(a, groups):
-        for sl, s, m, k, _, _ in groups:
+    def _squash(a, plan):
+        tanh_runs, affine, _ = plan
+        for sl in tanh_runs:
             v = a[:, sl]
-            if not (np.ndim(s) == 0 and s == 1):
-                v *= s
             np.tanh(v, out=v)
-            if not (np.ndim(m) == 0 and m == 1):
-                v *= m
-            if not (np.ndim(k) == 0 and k == 0):
-                v += k
+        for sl, (m, k) in affine:
+            v = a[:, sl]
+            v *= m
+            v += k
 
     @staticmethod
-    def _deriv(a, da, work, groups):
-        """da[:, sl] *= f'(net) computed from the activations a: f' = (s/m)(m² − (a − k)²)."""
-        for sl, s, m, k, s_over_m, m2 in groups:
-            w = work[:, sl]
-            if np.ndim(k) == 0 and k == 0:
-                np.multiply(a[:, sl], a[:, sl], out=w)
+    def _deriv(a, da, work, plan):
+        """da[:, run] *= f'(net), computed from the activations a."""
+        for sl, (s, m, k) in plan[2]:
+            y, w, d = a[:, sl], work[:, sl], da[:, sl]
+            if (s, m, k) == (0.5, 0.5, 0.5):             # σ' = y(1 − y)
+                np.subtract(1.0, y, out=w)
+                w *= y
             else:
-                np.subtract(a[:, sl], k, out=w)
-                w *= w
-            np.subtract(m2, w, out=w)
-            if not (np.ndim(s_over_m) == 0 and s_over_m == 1):
-                w *= s_over_m
-            da[:, sl] *= w
+                if k == 0:
+                    np.multiply(y, y, out=w)
+                else:
+                    np.subtract(y, k, out=w)
+                    w *= w
+                np.subtract(m * m, w, out=w)
+                if s != m:
+                    w *= s / m
+            d *= w
+
+    def scaled_params(self, params: LSTMParams, cfg: LSTMConfig, lay: dict):
+        """W, R, b, the peephole rows and Q with every row multiplied by its s."""
+        if not self.scaled:
+            peep = dict(zip(cfg.peephole_gates, params.P)) if cfg.peepholes else {}
+            return params.W, params.R, params.b, peep, params.Q
+        s = self.scale
+        peep = {}
+        if cfg.peepholes:
+            for name, p in zip(cfg.peephole_gates, params.P):
+                peep[name] = p * s[lay[name].start]
+        Q = None
+        if cfg.gate_recurrence and params.Q is not None:
+            Q = params.Q * _gate_rows(s, cfg, lay)[:, None]
+        return params.W * s[:, None], params.R * s[:, None], params.b * s, peep, Q
 
     def squash_early(self, a):
         self._squash(a, self.early)
@@ -962,7 +983,7 @@ class _Kernels:
             np.subtract(hc, k, out=out)
             out *= out
         np.subtract(m * m, out, out=out)
-        if s / m != 1:
+        if s != m:
             out *= s / m
 
 
@@ -979,11 +1000,13 @@ def _block_sum(v: np.ndarray, S: int) -> np.ndarray:
     return v if S == 1 else v.reshape(v.shape[:-1] + (-1, S)).sum(axis=-1)
 
 
-def _block_sum_into(v: np.ndarray, S: int, out: np.ndarray) -> None:
+def _mul_block_sum(u: np.ndarray, v: np.ndarray, S: int, out: np.ndarray, tmp: np.ndarray) -> None:
+    """out = per-block sums of u ⊙ v, (B, H) → (B, n_blocks), without temporaries."""
     if S == 1:
-        out[...] = v
+        np.multiply(u, v, out=out)
     else:
-        v.reshape(v.shape[:-1] + (-1, S)).sum(axis=-1, out=out)
+        np.multiply(u, v, out=tmp)
+        tmp.reshape(tmp.shape[:-1] + (-1, S)).sum(axis=-1, out=out)
 
 
 def _gate_rows(a: np.ndarray, cfg: LSTMConfig, lay: dict) -> np.ndarray:
