@@ -1,0 +1,189 @@
+"""Tests for Chapter 16: lstm_core.experiments, the experiments script and its committed results,
+and the exercise checker lstm_core.checks.experiments."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_core import tasks
+from lstm_core.checks.experiments import check_adding_criterion
+from lstm_core.experiments import (SETUPS, TaskSetup, paper_gate_biases, run_trial, sequence_errors,
+                                   setup, summarise)
+from lstm_core.lstm import LSTMConfig, LSTMParams
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "experiments" / "run_early_tasks.py"
+RESULTS = ROOT / "experiments" / "results" / "early_tasks.json"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("run_early_tasks", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# ---------------------------------------------------------------- the committed results file
+
+
+def test_results_file_belongs_to_the_current_code_and_parameters():
+    """The committed results were produced by this script, with these parameters, on this code."""
+    script = load_script()
+    doc = json.loads(RESULTS.read_text())
+    assert doc["plan"] == json.loads(json.dumps(script.plan())), \
+        "parameters changed since the results were produced: rerun experiments/run_early_tasks.py"
+    recorded, current = doc["code_version"], script.code_version()
+    changed = sorted(f for f in current if recorded.get(f) != current[f])
+    assert not changed, f"code changed since the results were produced: {changed}; rerun the script"
+    assert set(recorded) == set(current)
+
+
+def test_results_file_is_consistent():
+    doc = json.loads(RESULTS.read_text())
+    plan = doc["plan"]
+    assert not plan["quick"]
+    trials = doc["trials"]
+    assert len(trials) == len(plan["setups"]) * len(plan["seeds"])
+    assert {(t["task"], t["seed"]) for t in trials} == \
+        {(n, s) for n in plan["setups"] for s in plan["seeds"]}
+    assert doc["summary"] == json.loads(json.dumps(summarise(trials)))
+    for t in trials:
+        s = plan["setups"][t["task"]]
+        assert t["sequences"] <= s["max_sequences"] + s["batch_size"]
+        assert t["sequences"] % s["batch_size"] == 0
+        assert 0 <= t["test_wrong"] <= t["test_n"] == s["n_test"]
+        assert t["curve_sequences"] == sorted(t["curve_sequences"])
+
+
+def test_script_quick_run_writes_a_checkable_file(tmp_path):
+    script = load_script()
+    out = tmp_path / "quick.json"
+    script.main(["--quick", "--jobs", "1", "--tasks", "adding", "long_lag", "--out", str(out)])
+    doc = json.loads(out.read_text())
+    assert doc["plan"] == json.loads(json.dumps(script.plan(True, ["adding", "long_lag"])))
+    assert doc["code_version"] == script.code_version()
+    assert [t["task"] for t in doc["trials"]] == ["adding", "long_lag"]
+
+
+def test_code_version_covers_the_sources():
+    script = load_script()
+    v = script.code_version()
+    assert "experiments/run_early_tasks.py" in v and "lstm_core/lstm.py" in v
+    assert all(len(h) == 64 for h in v.values())
+
+
+# ---------------------------------------------------------------- lstm_core.experiments
+
+
+def test_run_trial_is_deterministic_and_reports_what_it_did():
+    s = setup("adding", task_kwargs=dict(T=10), max_sequences=256, n_test=64, window=64,
+              eval_every=2)
+    a, b = run_trial(s, 3), run_trial(s, 3)
+    assert a.curve_loss == b.curve_loss and a.test_wrong == b.test_wrong
+    assert a.sequences == (256 if not a.solved else a.sequences)
+    assert a.curve_sequences[0] == 2 * s.batch_size
+    assert a.test_n == 64 and 0 <= a.test_correct <= 1
+    assert a.n_weights == 8 * 2 + 8 * 4 + 8 + 4 + 1
+    c = run_trial(s, 4)
+    assert c.curve_loss != a.curve_loss
+
+
+def test_reber_trial_learns_the_short_range_predictions():
+    """A short Reber run: the network learns the plain grammar transitions quickly, so the
+    fraction of correct strings on train + test rises from 0."""
+    s = setup("embedded_reber", max_sequences=1600, n_train=64, n_test=64)
+    r = run_trial(s, 0)
+    assert r.test_n == 64
+    assert r.curve_correct[0] < r.curve_correct[-1] or r.solved
+
+
+def test_paper_gate_biases():
+    p = LSTMParams.init(2, 6, LSTMConfig.preset("lstm1997", block_size=2), rng=0)
+    paper_gate_biases(p)
+    lay = p.config.layout(6)
+    np.testing.assert_array_equal(p.b[lay["o"]], [-1.0, -2.0, -3.0])
+    with pytest.raises(TypeError, match="params: expected LSTMParams"):
+        paper_gate_biases(None)
+
+
+def test_sequence_errors():
+    batch = tasks.adding_problem(0, 4, T=10)
+    y = batch.t + 0.1 * batch.mask
+    np.testing.assert_allclose(sequence_errors(y, batch), 0.005)
+    np.testing.assert_allclose(sequence_errors(y, batch, "abs"), 0.1)
+    with pytest.raises(ValueError, match="kind: expected"):
+        sequence_errors(y, batch, "rms")
+    with pytest.raises(ValueError, match="y: expected shape"):
+        sequence_errors(y[:-1], batch)
+
+
+def test_summarise():
+    trials = [dict(task="a", solved=True, sequences=100, test_correct=1.0, seconds=1.0),
+              dict(task="a", solved=False, sequences=500, test_correct=0.5, seconds=2.0),
+              dict(task="a", solved=True, sequences=300, test_correct=1.0, seconds=1.0),
+              dict(task="b", solved=False, sequences=500, test_correct=0.0, seconds=1.0)]
+    s = summarise(trials)
+    assert s["a"]["success_rate"] == pytest.approx(2 / 3) and s["a"]["median_sequences"] == 200
+    assert s["a"]["seconds"] == 4.0 and s["a"]["cpu_seconds"] == 0.0
+    assert s["b"]["median_sequences"] is None
+    with pytest.raises(ValueError, match="every trial needs 'solved'"):
+        summarise([dict(task="a", sequences=1)])
+    with pytest.raises(TypeError, match="trials: expected a list"):
+        summarise({"task": "a"})
+
+
+def test_setups_and_bad_input():
+    assert set(SETUPS) >= {"embedded_reber", "long_lag", "adding", "multiplication",
+                           "temporal_order"}
+    for s in SETUPS.values():
+        b = s.batch(np.random.default_rng(0), 2)
+        assert b.x.shape[2] == s.n_in and b.t.shape[2] == s.n_out
+    assert setup("adding", lr=0.5).lr == 0.5 and SETUPS["adding"].lr != 0.5
+    with pytest.raises(ValueError, match="name: expected one of"):
+        setup("parity")
+    with pytest.raises(TypeError, match="s: expected a TaskSetup"):
+        run_trial("adding", 0)
+    with pytest.raises(ValueError, match="seed: expected an integer >= 0"):
+        run_trial(setup("adding"), -1)
+    with pytest.raises(ValueError, match="s.stop: expected"):
+        run_trial(setup("adding", stop="never"), 0)
+    assert isinstance(setup("adding"), TaskSetup)
+
+
+# ---------------------------------------------------------------- the exercise checker
+
+
+def reference(y, batch):
+    B = y.shape[1]
+    end = batch.lengths - 1
+    return np.abs(y[end, np.arange(B), 0] - batch.t[end, np.arange(B), 0]) < 0.04
+
+
+def test_checker_passes_the_reference_and_the_library():
+    assert check_adding_criterion(reference).passed
+    assert check_adding_criterion(tasks.adding_correct).passed
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (lambda y, b: np.abs(y[-1, :, 0] - b.t[b.lengths - 1, np.arange(y.shape[1]), 0]) < 0.04,
+     "y\\[-1\\]"),
+    (lambda y, b: (y - b.t)[b.lengths - 1, np.arange(y.shape[1]), 0] ** 2 < 0.04, "squared"),
+    (lambda y, b: (y - b.t)[b.lengths - 1, np.arange(y.shape[1]), 0] < 0.04, "absolute value"),
+    (lambda y, b: np.all(np.abs(y - b.t)[..., 0] < 0.04, axis=0), "only the end"),
+    (lambda y, b: None, "return statement"),
+    (lambda y, b: np.ones(3, bool), "shape"),
+    (lambda y, b: np.ones(y.shape[1]), "booleans"),
+    (lambda y, b: 1 / 0, "ZeroDivisionError"),
+    (lambda y, b: reference(y, b) & (b.lengths < 21), "expected True, got False"),
+])
+def test_checker_explains_wrong_answers(wrong, hint):
+    r = check_adding_criterion(wrong)
+    assert not r.passed
+    assert pytest.importorskip("re").search(hint, r.message), r.message
+
+
+def test_checker_rejects_non_functions():
+    r = check_adding_criterion(42)
+    assert not r.passed and "expected a function" in r.message
