@@ -72,3 +72,11 @@ def test_grid_explorer_bad_shapes():
         grid_explorer([_png(0), _png(1)], [("rho", [1, 2, 3])], "t")
     with pytest.raises(ValueError, match="at least one axis"):
         grid_explorer([], [], "t")
+
+
+def test_error_flow_figure_into_existing_axes():
+    fig, (a, b) = plt.subplots(1, 2)
+    q = np.arange(4)
+    assert error_flow_figure(q, {"s": 0.5 ** q}, ax=b) is fig
+    assert len(b.get_lines()) == 2 and len(a.get_lines()) == 0
+    plt.close(fig)

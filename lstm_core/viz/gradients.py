@@ -67,7 +67,7 @@ def scaling_figure(series: Mapping[str, tuple[Sequence[float], Sequence[float]]]
 
 def error_flow_figure(q, curves: Mapping[str, np.ndarray], bounds: Mapping[str, np.ndarray] | None = None,
                       title: str = "", ylim=(1e-16, 1e8), ylabel=r"$\|\partial E(T)/\partial y(T-q)\|$",
-                      figsize=(7, 3.5)) -> Figure:
+                      figsize=(7, 3.5), ax=None) -> Figure:
     """‖error at lag q‖ against q on a log axis (Chapter 7).
 
     Parameters
@@ -81,10 +81,17 @@ def error_flow_figure(q, curves: Mapping[str, np.ndarray], bounds: Mapping[str, 
     title, ylabel : str
     ylim : (low, high)
         The y range; values outside are clipped to it so that zeros and infinities still draw.
+    figsize : (width, height)
+        Size of a new figure.
+    ax : matplotlib Axes, optional
+        Draw into this panel of an existing figure instead (returns that figure).
     """
     q = np.asarray(q)
     low, high = ylim
-    fig, ax = plt.subplots(figsize=figsize)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
     for label, v in curves.items():
         ax.plot(q, np.clip(np.asarray(v, float), low, high), lw=2, label=label)
     for (label, v), ls in zip((bounds or {}).items(), ("--", ":", "-.")):
