@@ -359,6 +359,8 @@ class LSTMCache:
         h(s_c(t)) (the same array as ``c[1:]`` when h is the identity).
     gates0 : ndarray (B, n_g) or None
         FGR: the gate activations before the first step.
+    sources : ndarray (T+1, B, I+1+H) or None
+        [x(t) | 1 | y(t−1)] per step, the inputs of every net input; ``y`` is a view into it.
     """
 
     x: np.ndarray
@@ -367,6 +369,7 @@ class LSTMCache:
     c: np.ndarray
     hc: np.ndarray
     gates0: np.ndarray | None = None
+    sources: np.ndarray | None = None
 
     def part(self, name: str, config: LSTMConfig) -> np.ndarray | None:
         """Activations of one part (``"i"``, ``"f"``, ``"z"``, ``"o"``) over time, (T, B, n)."""
@@ -560,10 +563,17 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
     kern = _Kernels(cfg, lay, H, dtype)
 
     Ws, Rs, bs, peep, Qs = kern.scaled_params(params, cfg, lay)   # rows × s (see _Kernels)
+    I = params.n_in
+    # the sources of every net input side by side, [x(t) | 1 | y(t−1)], so that the input
+    # projection (with the bias) and, in the backward pass, ∂E/∂W, ∂E/∂b, ∂E/∂R are one matmul
+    XY = np.empty((T + 1, B, I + 1 + H), dtype=dtype)
+    XY[:T, :, :I] = x
+    XY[T, :, :I] = 0.0
+    XY[:, :, I] = 1.0
+    Y = XY[:, :, I + 1:]                                 # y(t−1) for step t, (T+1, B, H)
     A = np.empty((T, B, G), dtype=dtype)                 # s·net inputs, then activations
-    np.matmul(x.reshape(T * B, -1), Ws.T, out=A.reshape(T * B, G))
-    A += bs
-    Y = np.empty((T + 1, B, H), dtype=dtype)
+    np.matmul(XY[:T, :, :I + 1].reshape(T * B, I + 1), np.concatenate([Ws, bs[:, None]], axis=1).T,
+              out=A.reshape(T * B, G))
     C = np.empty((T + 1, B, H), dtype=dtype)
     HC = C[1:] if kern.h_identity else np.empty((T, B, H), dtype=dtype)
     Y[0], C[0] = s0.y, s0.c
@@ -615,7 +625,7 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
             np.multiply(hc, _to_cells(a[:, so], S), out=Y[t + 1])
         if cfg.gate_recurrence:
             gprev = _gate_rows(a, cfg, lay)
-    return Y[1:], LSTMCache(x=x, act=A, y=Y, c=C, hc=HC, gates0=s0.gates)
+    return Y[1:], LSTMCache(x=x, act=A, y=Y, c=C, hc=HC, gates0=s0.gates, sources=XY)
 
 
 def lstm_backward(params: LSTMParams, cache: LSTMCache, dy,
@@ -732,8 +742,13 @@ def _bptt(params, cache, dy, dstate_T, keep_dc):
             dg_next = _gate_rows(da, cfg, lay) @ params.Q
 
     flat = DA.reshape(T * B, G)
-    grads = LSTMGrads(W=flat.T @ cache.x.reshape(T * B, -1), R=flat.T @ cache.y[:-1].reshape(T * B, H),
-                      b=np.ones(T * B, dtype=dtype) @ flat)        # a GEMV beats flat.sum(axis=0)
+    I = params.n_in
+    if cache.sources is not None:                   # [∂E/∂W | ∂E/∂b | ∂E/∂R] in one matmul
+        full = flat.T @ cache.sources[:T].reshape(T * B, I + 1 + H)
+        grads = LSTMGrads(W=full[:, :I].copy(), R=full[:, I + 1:].copy(), b=full[:, I].copy())
+    else:
+        grads = LSTMGrads(W=flat.T @ cache.x.reshape(T * B, I), R=flat.T @ cache.y[:-1].reshape(T * B, H),
+                          b=flat.sum(axis=0))
     if cfg.peepholes:
         grads.P = np.stack([np.einsum("tbh,tbh->h", _to_cells(DA[:, :, lay[n]], S, axis=2),
                                       C[1:] if n == "o" else C[:-1]) for n in cfg.peephole_gates])
