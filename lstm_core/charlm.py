@@ -34,7 +34,6 @@ logits (T, B, K); the model's parameters are a :class:`lstm_core.models.ModelPar
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,7 +99,7 @@ class Vocabulary:
 
     def one_hot(self, ids, dtype=np.float64) -> np.ndarray:
         """One-hot inputs x(t) for ids of any shape: shape ``ids.shape + (K,)``."""
-        return _one_hot(_ids("ids", ids, self.size), self.size, _float_dtype(dtype))
+        return _one_hot(_ids("ids", ids, self.size), self.size, V.float_dtype(dtype))
 
 
 # ---------------------------------------------------------------- the model
@@ -472,18 +471,7 @@ def _one_hot(ids: np.ndarray, K: int, dtype) -> np.ndarray:
 
 
 def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng: expected a numpy.random.Generator or an int seed, got {type(rng).__name__}")
-
-
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected float32 or float64, got {dtype!r}") from err
-    if dt.type not in V.FLOAT_DTYPES:
-        raise TypeError(f"dtype: expected float32 or float64, got {dt}")
-    return dt
+    """A seeded generator (``None`` is refused: every model and sample of the book is seeded)."""
+    if rng is None:
+        raise TypeError("rng: expected a numpy.random.Generator or an int seed, got None")
+    return V.as_rng(rng)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lstm_core import charlm, gradcheck
+from lstm_core.losses import softmax_cross_entropy
 from lstm_core.lstm import LSTMState, lstm_forward
 from lstm_core.models import ModelParams
 from lstm_core.optim import Adam
@@ -37,6 +38,21 @@ def test_gradient_matches_finite_differences(K, H, T, B, config):
     errs = _fd_errors(p, inp, tgt, s0)
     assert set(errs) >= {"core.W", "core.R", "core.b", "out.W", "out.b"}
     assert gradcheck.max_error(errs) < 1e-6, errs
+
+
+def test_initial_state_gradient_matches_finite_differences():
+    rng = np.random.default_rng(11)
+    K, H, T, B = 4, 3, 3, 2
+    p = _random_model(rng, K, H)
+    inp, tgt = rng.integers(0, K, (T, B)), rng.integers(0, K, (T, B))
+    s0 = LSTMState(y=0.5 * rng.normal(size=(B, H)), c=rng.normal(size=(B, H)))
+    net, cache, _ = charlm.charlm_forward(p, inp, s0)
+    _, dnet = softmax_cross_entropy(net, tgt)
+    _, dstate0 = charlm.charlm_backward(p, cache, dnet)
+    f = lambda: softmax_cross_entropy(charlm.charlm_forward(p, inp, s0)[0], tgt).loss  # noqa: E731
+    for name in ("y", "c"):
+        num = gradcheck.numerical_gradient(f, getattr(s0, name))
+        assert gradcheck.relative_error(getattr(dstate0, name), num) < 1e-6, name
 
 
 def test_loss_is_mean_cross_entropy_per_character():
