@@ -10,6 +10,7 @@ from lstm_core import activations as act
 from lstm_core.gradcheck import check_gradients, numerical_gradient, relative_error
 from lstm_core.lstm import (PRESETS, LSTMConfig, LSTMParams, LSTMState,
                             lstm_backward, lstm_forward, lstm_step, lstm_step_backward, lstm_trace)
+from lstm_core.lstm_truncated import lstm_backward_truncated
 
 ALL = list(PRESETS)
 
@@ -215,6 +216,7 @@ def test_no_warnings_at_huge_inputs(preset, sign, seed, dtype):
         y, cache = lstm_forward(p, x)
         grads, dx, _ = lstm_backward(p, cache, np.ones_like(y))
         lstm_trace(p, x, np.ones_like(y))
+        lstm_backward_truncated(p, cache, np.ones_like(y))
     assert np.all(np.isfinite(y)) and np.all(np.isfinite(grads.W)) and np.all(np.isfinite(dx))
 
 
