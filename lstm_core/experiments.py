@@ -136,41 +136,41 @@ SETUPS: dict[str, TaskSetup] = {
     # Exp. 1: 7 one-hot symbols in and out; 4 blocks of 2 cells as in the paper
     "embedded_reber": TaskSetup(
         "embedded_reber", "reber_batch", 7, 7, core="lstm1997", n_cells=8, block_size=2,
-        direct=True, batch_size=16, lr=0.05, max_sequences=40_000, stop="test", eval_every=25,
+        direct=True, batch_size=16, lr=0.05, max_sequences=20_000, stop="test", eval_every=25,
         n_train=256, n_test=256, criterion_kwargs=dict(rule="most_active")),
     "embedded_reber_rnn": TaskSetup(
         "embedded_reber_rnn", "reber_batch", 7, 7, core="rnn", n_cells=12, direct=True,
-        batch_size=16, lr=0.05, max_sequences=40_000, stop="test", eval_every=25, n_train=256,
+        batch_size=16, lr=0.05, max_sequences=20_000, stop="test", eval_every=25, n_train=256,
         n_test=256, criterion_kwargs=dict(rule="most_active")),
     # Exp. 2a: p = 100, p + 1 one-hot symbols; two memory cells
     "long_lag": TaskSetup(
         "long_lag", "noise_free_long_lag", 101, 101, task_kwargs=dict(p=100), core="lstm1997",
-        n_cells=2, direct=True, batch_size=16, lr=0.02, max_sequences=20_000, stop="test",
-        eval_every=10, n_test=64),
+        n_cells=2, direct=True, batch_size=16, lr=0.02, max_sequences=10_000, stop="test",
+        eval_every=25, n_test=64),
     "long_lag_gers2000": TaskSetup(
         "long_lag_gers2000", "noise_free_long_lag", 101, 101, task_kwargs=dict(p=100),
-        core="gers2000", n_cells=2, direct=True, batch_size=16, lr=0.02, max_sequences=20_000,
-        stop="test", eval_every=10, n_test=64),
+        core="gers2000", n_cells=2, direct=True, batch_size=16, lr=0.02, max_sequences=10_000,
+        stop="test", eval_every=25, n_test=64),
     "long_lag_rnn": TaskSetup(
         "long_lag_rnn", "noise_free_long_lag", 101, 101, task_kwargs=dict(p=100), core="rnn",
-        n_cells=4, direct=True, batch_size=16, lr=0.02, max_sequences=20_000, stop="test",
-        eval_every=10, n_test=64),
+        n_cells=4, direct=True, batch_size=16, lr=0.02, max_sequences=10_000, stop="test",
+        eval_every=25, n_test=64),
     # Exp. 4: T = 100, 2 blocks of 2 cells as in the paper
     "adding": TaskSetup(
         "adding", "adding_problem", 2, 1, task_kwargs=dict(T=100), core="lstm1997", n_cells=4,
-        block_size=2, batch_size=32, lr=0.01, max_sequences=300_000, eval_every=50,
+        block_size=2, batch_size=32, lr=0.01, max_sequences=100_000, eval_every=50,
         max_error=0.01),
     # Exp. 5: T = 100; stop at an average (absolute, our reading) training error of 0.02
     "multiplication": TaskSetup(
         "multiplication", "multiplication_problem", 2, 1, task_kwargs=dict(T=100),
         core="lstm1997", n_cells=4, block_size=2, batch_size=32, lr=0.01,
-        max_sequences=300_000, eval_every=50, max_error=0.02, error_kind="abs",
+        max_sequences=100_000, eval_every=50, max_error=0.02, error_kind="abs",
         criterion_kwargs=dict(tol=0.04)),
     # Exp. 6a: T = 100, 8 input symbols, 4 classes; H&S: 2 blocks of 2 cells
     "temporal_order": TaskSetup(
         "temporal_order", "temporal_order", 8, 4, task_kwargs=dict(T=100, n_relevant=2),
         core="lstm1997", n_cells=4, block_size=2, batch_size=32, lr=0.01,
-        max_sequences=300_000, eval_every=50, max_error=0.1),
+        max_sequences=100_000, eval_every=50, max_error=0.1),
 }
 
 
