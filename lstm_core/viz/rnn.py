@@ -25,6 +25,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch
 
+from .._validate import float_array
 from ..rnn import BPTTTrace, RNNParams
 from .widgets import frame_stepper, render_frames
 
@@ -139,10 +140,15 @@ def draw_unrolled(ax, params: RNNParams, x, y, y0=None, *, b: int = 0, forward_u
     -------
     ax
     """
-    x, y = np.asarray(x), np.asarray(y)
-    T, B, n = y.shape
-    I = x.shape[2]
-    y0 = np.zeros((B, n)) if y0 is None else np.asarray(y0)
+    if not isinstance(params, RNNParams):
+        raise TypeError(f"params: expected RNNParams, got {type(params).__name__}")
+    n, I = params.n_units, params.n_in
+    y = float_array("y", y, ndim=3, shape=(None, None, n))
+    T, B, _ = y.shape
+    x = float_array("x", x, ndim=3, shape=(T, B, I))
+    y0 = np.zeros((B, n)) if y0 is None else float_array("y0", y0, ndim=2, shape=(B, n))
+    if not 0 <= b < B:
+        raise ValueError(f"b: expected a sequence index in [0, {B - 1}], got {b}")
     forward_upto = T if forward_upto is None else int(forward_upto)
     backward_from = 1 if backward_from is None else int(backward_from)
     w_max = _w_max(params)
@@ -278,6 +284,8 @@ def draw_bptt_frame(params: RNNParams, trace: BPTTTrace, k: int, b: int = 0,
     * k = 2T+1: all deltas and the full gradient ∂E/∂W, as :func:`lstm_core.rnn.rnn_backward`
       returns it.
     """
+    if not isinstance(trace, BPTTTrace):
+        raise TypeError(f"trace: expected the BPTTTrace of lstm_core.rnn.bptt_trace, got {type(trace).__name__}")
     T = trace.y.shape[0]
     n, I = params.n_units, params.n_in
     if not 0 <= k < bptt_frame_count(T):
