@@ -29,7 +29,7 @@ from .._validate import float_array
 from ..rnn import BPTTTrace, RNNParams
 from .widgets import frame_stepper, render_frames
 
-__all__ = ["draw_rolled", "draw_unrolled", "accumulated_gradient", "bptt_frame_count",
+__all__ = ["draw_rolled", "draw_unrolled", "graph_legend", "accumulated_gradient", "bptt_frame_count",
            "draw_bptt_frame", "bptt_frame_labels", "bptt_stepper"]
 
 ACT_CMAP = "coolwarm"      # activations y^k(t): blue negative, red positive
@@ -222,6 +222,20 @@ def draw_unrolled(ax, params: RNNParams, x, y, y0=None, *, b: int = 0, forward_u
     return ax
 
 
+def graph_legend(ax, deltas: bool = False, **kwargs):
+    """A legend for :func:`draw_rolled` / :func:`draw_unrolled`: edge colours (sign of the weight,
+    width ∝ |w|) and, with ``deltas``, the ring colours (sign of δ). ``kwargs`` go to ``ax.legend``."""
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=POS_EDGE, lw=2.5, label="weight > 0 (width ∝ |w|)"),
+               Line2D([], [], color=NEG_EDGE, lw=2.5, label="weight < 0")]
+    if deltas:
+        cmap = plt.get_cmap(DELTA_CMAP)
+        handles += [Line2D([], [], ls="", marker="o", ms=9, color=cmap(0.9), label="δ > 0 (size ∝ |δ|)"),
+                    Line2D([], [], ls="", marker="o", ms=9, color=cmap(0.1), label="δ < 0")]
+    kwargs.setdefault("fontsize", 7)
+    return ax.legend(handles=handles, **kwargs)
+
+
 def accumulated_gradient(params: RNNParams, trace: BPTTTrace) -> np.ndarray:
     """The weight gradient as BPTT accumulates it, sweeping from t = T back to 1 (Chapter 5).
 
@@ -311,6 +325,8 @@ def draw_bptt_frame(params: RNNParams, trace: BPTTTrace, k: int, b: int = 0,
         else:
             ax.set_title("done: every δ(t) known", fontsize=9)
             _matrix_panel(ax_m, G, n, I, "full gradient $\\partial E/\\partial w_{ij}$")
+    graph_legend(ax_m, deltas=True, loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=6, ncol=2,
+                 frameon=False)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.12)
     return fig
 
