@@ -223,8 +223,12 @@ def draw_unrolled(ax, params: RNNParams, x, y, y0=None, *, b: int = 0, forward_u
 
 
 def graph_legend(ax, deltas: bool = False, **kwargs):
-    """A legend for :func:`draw_rolled` / :func:`draw_unrolled`: edge colours (sign of the weight,
-    width ∝ |w|) and, with ``deltas``, the ring colours (sign of δ). ``kwargs`` go to ``ax.legend``."""
+    """A legend for :func:`draw_rolled` / :func:`draw_unrolled` (Chapters 4, 5).
+
+    Explains the edge colours (sign of the weight, width ∝ |w|) and, with ``deltas``, the ring
+    colours (sign of δ). ``kwargs`` go to ``ax.legend`` (e.g. ``loc``, ``bbox_to_anchor``).
+    Returns the Legend.
+    """
     from matplotlib.lines import Line2D
     handles = [Line2D([], [], color=POS_EDGE, lw=2.5, label="weight > 0 (width ∝ |w|)"),
                Line2D([], [], color=NEG_EDGE, lw=2.5, label="weight < 0")]
@@ -336,7 +340,23 @@ def _vec(v) -> str:
 
 
 def bptt_frame_labels(params: RNNParams, trace: BPTTTrace, b: int = 0) -> list[str]:
-    """One HTML line per stepper frame with the numbers computed at that step (Chapter 5)."""
+    """One HTML line per stepper frame with the numbers computed at that step (Chapter 5).
+
+    Forward frames show net(t) = W_rec y(t−1) + W_in x(t) + b and y(t) = f(net(t)); backward
+    frames show e(t), δ(t+1) and δ(t) = f'(net(t)) ⊙ [e(t) + W_recᵀ δ(t+1)] (the book's
+    δ_k(t) = f'(net_k(t)) [e_k(t) + Σ_l w_lk δ_l(t+1)]); the last frame shows ∂E/∂W_rec.
+
+    Parameters
+    ----------
+    params : RNNParams
+    trace : BPTTTrace from :func:`lstm_core.rnn.bptt_trace`
+    b : int
+        Which sequence of the batch.
+
+    Returns
+    -------
+    list of str, length 2T+2 (:func:`bptt_frame_count`)
+    """
     T = trace.y.shape[0]
     labels = [f"<code>y(0) = {_vec(trace.y0[b])}</code>"]
     for t in range(1, T + 1):
@@ -356,7 +376,23 @@ def bptt_frame_labels(params: RNNParams, trace: BPTTTrace, b: int = 0) -> list[s
 def bptt_stepper(params: RNNParams, trace: BPTTTrace, b: int = 0, dpi: int = 80,
                  title: str = "<b>BPTT, one step at a time</b>: forward, then backward"):
     """The Chapter 5 stepper: every frame of :func:`draw_bptt_frame` in a kernel-free
-    :func:`lstm_core.viz.widgets.frame_stepper`, with the numbers of each step beneath the slider."""
+    :func:`lstm_core.viz.widgets.frame_stepper`, with the numbers of each step beneath the slider.
+
+    Parameters
+    ----------
+    params : RNNParams
+    trace : BPTTTrace from :func:`lstm_core.rnn.bptt_trace`; keep T small (2T+2 frames, ≤ 40)
+    b : int
+        Which sequence of the batch to draw.
+    dpi : int
+        Resolution of the PNG frames.
+    title : str
+        HTML above the controls.
+
+    Returns
+    -------
+    ipywidgets.VBox (display it as the last expression of a cell)
+    """
     T = trace.y.shape[0]
     frames = render_frames(lambda k: draw_bptt_frame(params, trace, k, b=b), bptt_frame_count(T), dpi=dpi)
     return frame_stepper(frames, title, description="step", labels=bptt_frame_labels(params, trace, b))
