@@ -77,4 +77,7 @@ def test_bad_inputs_are_named(net_and_trace):
         vr.draw_unrolled(ax, "net", trace.x, trace.y)
     with pytest.raises(TypeError, match="BPTTTrace"):
         vr.draw_bptt_frame(params, {"y": trace.y}, 0)
+    y, cache = rnn.rnn_forward(params, np.zeros((20, 1, 2)))
+    with pytest.raises(ValueError, match="at most T = 19"):
+        vr.bptt_stepper(params, rnn.bptt_trace(params, cache, y))
     plt.close(fig)

@@ -393,6 +393,10 @@ def bptt_stepper(params: RNNParams, trace: BPTTTrace, b: int = 0, dpi: int = 80,
     -------
     ipywidgets.VBox (display it as the last expression of a cell)
     """
+    if not isinstance(trace, BPTTTrace):
+        raise TypeError(f"trace: expected the BPTTTrace of lstm_core.rnn.bptt_trace, got {type(trace).__name__}")
     T = trace.y.shape[0]
+    if bptt_frame_count(T) > 40:
+        raise ValueError(f"trace: expected at most T = 19 steps (2T+2 ≤ 40 frames keep the page light), got T = {T}")
     frames = render_frames(lambda k: draw_bptt_frame(params, trace, k, b=b), bptt_frame_count(T), dpi=dpi)
     return frame_stepper(frames, title, description="step", labels=bptt_frame_labels(params, trace, b))
