@@ -47,16 +47,16 @@ def plot_training_curve(ax, losses, eval_steps=None, eval_losses=None, window: i
     ax.legend(fontsize=8)
 
 
-def text_figure(text: str, title: str, width: int = 72, lines: int = 6,
-                figsize=(7.5, 1.9)) -> Figure:
+def text_figure(text: str, title: str, width: int = 60, lines: int = 6,
+                figsize=(7.0, 2.3)) -> Figure:
     """A monospace block of ``text`` (wrapped at ``width``, at most ``lines`` lines) with a title."""
     wrapped = []
     for para in text.split("\n"):
         wrapped.extend(textwrap.wrap(para, width) or [""])
     body = "\n".join(wrapped[:lines])
     fig = plt.figure(figsize=figsize)
-    fig.text(0.01, 0.97, title, fontsize=10, weight="bold", va="top")
-    fig.text(0.01, 0.80, body, family="monospace", fontsize=8.5, va="top")
+    fig.text(0.01, 0.97, title, fontsize=11, weight="bold", va="top")
+    fig.text(0.01, 0.82, body, family="monospace", fontsize=10.5, va="top")
     return fig
 
 
