@@ -1,0 +1,33 @@
+"""The API appendix documents every module of lstm_core (so a new module cannot be forgotten)."""
+import pkgutil
+import re
+from pathlib import Path
+
+import lstm_core
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_module_is_in_the_api_reference():
+    api = (ROOT / "appendix" / "api.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"automodule::\s*(\S+)", api))
+    modules = {m.name for m in pkgutil.walk_packages(lstm_core.__path__, "lstm_core.")
+               if not m.name.rsplit(".", 1)[-1].startswith("_")}
+    missing = sorted(modules - documented)
+    assert not missing, f"add these modules to appendix/api.md: {missing}"
+    stale = sorted(m for m in documented - modules - {"lstm_core"})
+    assert not stale, f"appendix/api.md documents modules that no longer exist: {stale}"
+
+
+def test_every_module_names_its_chapter_or_purpose():
+    """Each module docstring says where in the book it is used (a back-link, d2l style)."""
+    for m in pkgutil.walk_packages(lstm_core.__path__, "lstm_core."):
+        if m.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        path = Path(m.module_finder.path) / (m.name.rsplit(".", 1)[-1] + ("/__init__.py" if m.ispkg else ".py"))
+        text = path.read_text(encoding="utf-8")
+        doc = re.match(r'\s*(?:#[^\n]*\n)*\s*[rRuU]?"""(.*?)"""', text, re.S)
+        assert doc, f"{m.name}: no module docstring"
+        assert re.search(r"[Cc]hapter|[Cc]hapters|\bch\.? ?\d", doc.group(1)) or m.name.startswith(
+            ("lstm_core.tasks", "lstm_core.optim", "lstm_core.train", "lstm_core.viz", "lstm_core.checks")), \
+            f"{m.name}: module docstring should name the chapter(s) that use it"
