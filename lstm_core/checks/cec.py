@@ -79,8 +79,9 @@ def cec_states_reference(y_in, g, s0) -> np.ndarray:
 def peephole_step_reference(a_in, a_phi, a_c, a_out, p_in, p_phi, p_out, s_prev):
     """One step of a memory cell with peepholes (Chapter 10), one cell per block.
 
-    ``a_*`` (B, H) are the net inputs without the peephole terms (Σ_m w_·m y^m(t−1) + bias);
-    ``p_*`` (H,) the peephole weights w_in,c, w_φ,c, w_out,c; ``s_prev`` (B, H) s_c(t−1)::
+    ``a_in``, ``a_phi``, ``a_c``, ``a_out`` (B, H) are the net inputs without the peephole terms
+    (the sums over y^m(t−1) plus the bias); ``p_in``, ``p_phi``, ``p_out`` (H,) the peephole
+    weights (the book's w_in,c, w_φ,c, w_out,c); ``s_prev`` (B, H) is s_c(t−1)::
 
         y^in  = σ(a_in  + w_in,c s_c(t−1))       y^φ = σ(a_φ + w_φ,c s_c(t−1))
         s_c(t) = y^φ s_c(t−1) + y^in g(a_c)       g = 4σ − 2
