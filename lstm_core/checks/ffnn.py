@@ -5,16 +5,16 @@ weight matrices so that w_kj and w_jk cannot be confused unnoticed, and one case
 single unit), compares with :mod:`lstm_core.ffnn`, and returns a
 :class:`~lstm_core.checks.CheckResult` naming the usual mistake when one matches.
 
-============================  ===================================================================
-checker                       the reader writes
-============================  ===================================================================
-:func:`check_output_delta`    ``fn(t, y, fprime) -> delta``: δ_k = f'(net_k)(t_k − y_k),
-                              all arrays (B, n_out)
-:func:`check_hidden_delta`    ``fn(fprime, W_next, delta_next) -> delta``: δ_j = f'(net_j) Σ_k w_kj δ_k,
-                              fprime (B, n_j), W_next (n_k, n_j), delta_next (B, n_k)
-:func:`check_weight_gradient` ``fn(delta, y_prev) -> dE_dW``: ∂E/∂w_ji = −Σ_batch δ_j y_i,
-                              delta (B, n_j), y_prev (B, n_i), result (n_j, n_i)
-============================  ===================================================================
+The reader writes:
+
+:func:`check_output_delta`
+    ``fn(t, y, fprime) -> delta``: δ_k = f'(net_k)(t_k − y_k), all arrays (B, n_out).
+:func:`check_hidden_delta`
+    ``fn(fprime, W_next, delta_next) -> delta``: δ_j = f'(net_j) Σ_k w_kj δ_k, with
+    fprime (B, n_j), W_next (n_k, n_j), delta_next (B, n_k).
+:func:`check_weight_gradient`
+    ``fn(delta, y_prev) -> dE_dW``: ∂E/∂w_ji = −Σ_batch δ_j y_i, with delta (B, n_j),
+    y_prev (B, n_i), result (n_j, n_i).
 """
 from __future__ import annotations
 

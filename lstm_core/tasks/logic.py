@@ -7,9 +7,11 @@ pattern, targets ``(4,)``.
 
 Encodings (chosen separately for inputs and targets)
 ----------------------------------------------------
-``"binary"``  values in {0, 1}; an output counts as 1 when it is > 0.5 (a logistic unit).
-``"bipolar"`` values in {−1, +1}; an output counts as +1 when it is > 0 (the perceptron's
-              sgn, whose targets are ±1 in :mod:`lstm_core.perceptron`).
+``"binary"``
+    values in {0, 1}; an output counts as 1 when it is > 0.5 (a logistic unit).
+``"bipolar"``
+    values in {−1, +1}; an output counts as +1 when it is > 0 (the perceptron's sgn, whose
+    targets are ±1 in :mod:`lstm_core.perceptron`).
 """
 from __future__ import annotations
 
