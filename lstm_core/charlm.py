@@ -2,17 +2,18 @@
 
 The model reads a text one character at a time and, after each character, gives a probability
 to every character that could come next. With K distinct characters (the vocabulary), the
-character at time t is the one-hot input x(t) ∈ {0, 1}^K, and
+character at time t is the one-hot input x(t) ∈ {0, 1}^K, and::
 
-    y^c(t)   = LSTM(x(1), …, x(t))                       cell outputs (:mod:`lstm_core.lstm`)
-    net_k(t) = Σ_c w_kc y^c(t) + b_k                     K output units, linear
-                                                          (:func:`lstm_core.models.readout_forward`)
-    p_k(t)   = exp(net_k(t)) / Σ_j exp(net_j(t))         softmax: P(next character = k)
-    E        = −(1 / TB) Σ_t Σ_b log p_{k(t+1)}(t)       cross-entropy per character, in nats
+    y^c(t)   = LSTM(x(1), …, x(t))                   cell outputs
+    net_k(t) = Σ_c w_kc y^c(t) + b_k                 K linear output units
+    p_k(t)   = exp(net_k(t)) / Σ_j exp(net_j(t))     softmax: P(next character = k)
+    E        = −(1 / TB) Σ_t Σ_b log p_{k(t+1)}(t)   cross-entropy per character, in nats
 
+with the LSTM of :mod:`lstm_core.lstm` and the output units of
+:func:`lstm_core.models.readout_forward`;
 where k(t+1) is the character that really follows. E / ln 2 is the **bits per character**
-(:func:`bits_per_char`): a model that knows nothing pays log₂ K bits, English text carries
-roughly 1–1.5.
+(:func:`bits_per_char`): a model that knows nothing pays log₂ K bits, large models of English
+text get well below 2.
 
 Backward: ∂E/∂net_k(t) = (p_k(t) − [k = k(t+1)]) / TB (:func:`lstm_core.losses.softmax_cross_entropy`),
 then the readout's and the LSTM's own backward passes.
