@@ -536,7 +536,10 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
     The input projections x(t) W^T + b of all T steps are one matmul into the (T, B, G) buffer
     that ends up holding the activations; per step there is one recurrent matmul
     y(t−1) R^T for all parts, then the squashing and the cell update are done in place in
-    preallocated buffers (no temporaries in the loop).
+    preallocated buffers (no temporaries in the loop). Every squasher is m·tanh(s·net) + k,
+    so the rows of W, R, b are multiplied by their s once and a single ``tanh`` per step
+    squashes all parts that are not linear. Tests assert the result equals looping
+    :func:`lstm_step`.
 
     Parameters
     ----------
@@ -549,7 +552,8 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
     Returns
     -------
     y : ndarray (T, B, H)
-        Cell outputs y^c(1) … y^c(T) (``y[t]`` after input ``x[t]``).
+        Cell outputs y^c(1) … y^c(T) (``y[t]`` after input ``x[t]``); a view into the cache
+        (``cache.y[1:]``), so copy it before changing it in place.
     cache : LSTMCache
     """
     cfg, lay = _check_params(params)
@@ -692,7 +696,7 @@ def _bptt(params, cache, dy, dstate_T, keep_dc):
     wsq = np.empty((B, G), dtype=dtype)                 # workspace for f'(net)
 
     for t in reversed(range(T)):
-        a, da, c, c_prev, hc = A[t], DA[t], C[t + 1], C[t], HC[t]
+        a, da, c_prev, hc = A[t], DA[t], C[t], HC[t]
         np.add(dy[t], drec, out=dyt)
         # ∂E/∂s_c(t) = ∂E/∂s_c from t+1 + dy y^out h'(s_c)   (+ output peephole below)
         kern.h_deriv(hc, dc)
@@ -1074,7 +1078,7 @@ def _check_params(params) -> tuple[LSTMConfig, dict[str, slice]]:
     if n_peep:
         V.float_array("params.P", params.P, ndim=2, shape=(n_peep, H), dtype=dtype)
     elif params.P is not None:
-        raise ValueError(f"params.P: expected None (this configuration has no peepholes), got an array")
+        raise ValueError("params.P: expected None (this configuration has no peepholes), got an array")
     n_g = len(cfg.gates) * (H // cfg.block_size)
     if cfg.gate_recurrence and n_g:
         V.float_array("params.Q", params.Q, ndim=2, shape=(n_g, n_g), dtype=dtype)
