@@ -15,8 +15,9 @@ where k(t+1) is the character that really follows. E / ln 2 is the **bits per ch
 (:func:`bits_per_char`): a model that knows nothing pays log₂ K bits, large models of English
 text get well below 2.
 
-Backward: ∂E/∂net_k(t) = (p_k(t) − [k = k(t+1)]) / TB (:func:`lstm_core.losses.softmax_cross_entropy`),
-then the readout's and the LSTM's own backward passes.
+Backward: ∂E/∂net_k(t) = (p_k(t) − [k = k(t+1)]) / TB
+(:func:`lstm_core.losses.softmax_cross_entropy`), then the readout's and the LSTM's own
+backward passes.
 
 Training on a long text uses **truncated BPTT** (Chapter 5): the text is cut into B parallel
 streams (:func:`text_streams`), each stream into chunks of ``seq_len`` characters
@@ -66,7 +67,8 @@ class Vocabulary:
 
     def __post_init__(self):
         if not isinstance(self.chars, str) or len(self.chars) == 0:
-            raise ValueError(f"chars: expected a non-empty string of distinct characters, got {self.chars!r}")
+            raise ValueError("chars: expected a non-empty string of distinct characters, "
+                             f"got {self.chars!r}")
         if len(set(self.chars)) != len(self.chars):
             raise ValueError("chars: expected each character once, got repeats")
 
@@ -336,7 +338,8 @@ def charlm_loss(params: ModelParams, ids, chunk: int = 256) -> float:
     K = _check_model(params)
     ids = _ids("ids", ids, K, ndim=1)
     if ids.shape[0] < 2:
-        raise ValueError(f"ids: expected at least 2 characters (one to read, one to predict), got {ids.shape[0]}")
+        raise ValueError("ids: expected at least 2 characters (one to read, one to predict), "
+                         f"got {ids.shape[0]}")
     chunk = V.positive_int("chunk", chunk)
     total, state = 0.0, None
     for p in range(0, ids.shape[0] - 1, chunk):
@@ -380,7 +383,8 @@ def next_char_probabilities(net, temperature: float = 1.0) -> np.ndarray:
     return softmax(net / net.dtype.type(tau))
 
 
-def sample(params: ModelParams, vocab: Vocabulary, n: int, rng, prime: str, temperature: float = 1.0) -> str:
+def sample(params: ModelParams, vocab: Vocabulary, n: int, rng, prime: str,
+           temperature: float = 1.0) -> str:
     """Generate ``n`` characters after the text ``prime`` (Chapter 17).
 
     The model reads ``prime`` one character at a time (:func:`lstm_core.lstm.lstm_step`), then

@@ -77,7 +77,8 @@ def test_carried_state_equals_one_long_pass():
     np.testing.assert_allclose(s_b.c, s_full.c, rtol=1e-12)
     # charlm_loss reads in chunks, carrying the state: same number for any chunk size
     text = rng.integers(0, 5, 40)
-    assert charlm.charlm_loss(p, text, chunk=7) == pytest.approx(charlm.charlm_loss(p, text, chunk=100), rel=1e-12)
+    whole = charlm.charlm_loss(p, text, chunk=100)
+    assert charlm.charlm_loss(p, text, chunk=7) == pytest.approx(whole, rel=1e-12)
 
 
 def test_final_state_is_a_copy():
@@ -171,7 +172,8 @@ def test_next_char_probabilities_limits():
     np.testing.assert_allclose(p1.sum(-1), 1.0)
     np.testing.assert_allclose(p1[0], np.exp(net[0]) / np.exp(net[0]).sum())
     np.testing.assert_array_equal(charlm.next_char_probabilities(net, 0.0), [[0, 1, 0], [0, 0, 1]])
-    np.testing.assert_allclose(charlm.next_char_probabilities(net, 1e-3), [[0, 1, 0], [0, 0, 1]], atol=1e-12)
+    np.testing.assert_allclose(charlm.next_char_probabilities(net, 1e-3), [[0, 1, 0], [0, 0, 1]],
+                               atol=1e-12)
     np.testing.assert_allclose(charlm.next_char_probabilities(net, 1e6), 1 / 3, atol=1e-5)
     big = charlm.next_char_probabilities(np.array([1e4, 0.0]), 0.01)   # no overflow
     np.testing.assert_allclose(big, [1.0, 0.0])
@@ -205,7 +207,8 @@ def test_bad_input():
     with pytest.raises(ValueError, match="one per input"):
         charlm.charlm_loss_and_grads(p, np.zeros((3, 2), int), np.zeros((3, 1), int))
     with pytest.raises(ValueError, match=r"state0.y: expected shape"):
-        charlm.charlm_forward(p, np.zeros((3, 2), int), LSTMState(y=np.zeros((1, 3)), c=np.zeros((1, 3))))
+        charlm.charlm_forward(p, np.zeros((3, 2), int),
+                              LSTMState(y=np.zeros((1, 3)), c=np.zeros((1, 3))))
     with pytest.raises(TypeError, match="ModelParams"):
         charlm.charlm_forward(p.core, np.zeros((3, 1), int))
     bad = ModelParams(core=charlm.charlm_init(K + 1, 3, 0).core, out=p.out)
@@ -244,7 +247,8 @@ def test_bad_input():
 def test_float32_model_runs_in_float32():
     vocab = charlm.Vocabulary.from_text(TEXT)
     p = charlm.charlm_init(vocab.size, 4, 0, dtype=np.float32)
-    E, g, s = charlm.charlm_loss_and_grads(p, vocab.encode("the ca")[:, None], vocab.encode("he cat")[:, None])
+    E, g, s = charlm.charlm_loss_and_grads(p, vocab.encode("the ca")[:, None],
+                                           vocab.encode("he cat")[:, None])
     assert g.core.W.dtype == np.float32 and g.out.W.dtype == np.float32 and s.c.dtype == np.float32
     assert np.isfinite(E)
     # the same net as the LSTM layer alone followed by the readout

@@ -22,7 +22,8 @@ def test_temperature_reference_passes():
     (lambda net, tau: good_probs(net, 1.0), "temperature is ignored"),
     (lambda net, tau: good_probs(net * tau * tau, tau), "multiplied by τ"),
     (lambda net, tau: np.exp((net - net.max(-1, keepdims=True)) / tau), "not normalised"),
-    (lambda net, tau: np.exp(net / tau) / np.exp(net / tau).sum(-1, keepdims=True), "subtract the largest"),
+    (lambda net, tau: np.exp(net / tau) / np.exp(net / tau).sum(-1, keepdims=True),
+     "subtract the largest"),
     (lambda net, tau: np.zeros_like(net), "differs"),
 ])
 def test_temperature_mistakes_fail_with_a_hint(fn, hint):

@@ -44,7 +44,8 @@ def check_temperature_probabilities(fn: Callable, seed: int = 0) -> CheckResult:
         expected = next_char_probabilities(net, tau)
         with np.errstate(all="ignore"):
             mistakes = {
-                "the temperature is ignored — divide the logits by τ": next_char_probabilities(net, 1.0),
+                "the temperature is ignored — divide the logits by τ":
+                    next_char_probabilities(net, 1.0),
                 "the logits are multiplied by τ; divide them": next_char_probabilities(net * tau, 1.0),
                 "the probabilities are not normalised — divide by the sum over the last axis":
                     np.exp((net - net.max(-1, keepdims=True)) / tau),

@@ -66,14 +66,17 @@ def check_decay_rate(fn: Callable, seed: int = 0) -> CheckResult:
                 float(np.polyfit(q, np.log10(norms), 1)[0]),
             "this uses only the first and last norm — fit a line through all of them":
                 float((norms[-1] / norms[0]) ** (1.0 / (Q - 1))),
-            "this fits the norms themselves, not their logarithms": float(np.exp(np.polyfit(q, norms, 1)[0])),
+            "this fits the norms themselves, not their logarithms":
+                float(np.exp(np.polyfit(q, norms, 1)[0])),
         }
         result = compare(name, g, expected, rtol=1e-6, what="ρ")
         if result.passed:
             continue
         for hint, wrong in mistakes.items():
             if compare(name, g, wrong, rtol=1e-6).passed:
-                return CheckResult(name, False, f"ρ = {g:.4g} differs from the reference {expected:.4g}: {hint}")
+                return CheckResult(name, False,
+                                   f"ρ = {g:.4g} differs from the reference {expected:.4g}: {hint}")
         return CheckResult(name, False, f"ρ = {g:.4g} differs from the reference {expected:.4g} "
                                         f"(true decay {rho}, {Q} noisy norms)")
-    return CheckResult(name, True, f"ρ matches the least-squares reference on {len(problems)} noisy decays")
+    return CheckResult(name, True,
+                       f"ρ matches the least-squares reference on {len(problems)} noisy decays")
