@@ -12,8 +12,8 @@ preset         what it is
 ``lstm1997``   no forget gate (y^φ = 1), no peepholes, g ∈ (−2, 2) (``g1997``), h ∈ (−1, 1)
                (``h1997``) — Hochreiter & Schmidhuber 1997
 ``gers2000``   ``lstm1997`` + forget gate (Gers, Schmidhuber & Cummins 2000)
-``gers2002``   ``gers2000`` + peepholes (Gers, Schraudolph & Schmidhuber 2002; some experiments
-               there also drop h: add ``output_activation="identity"``)
+``gers2002``   ``gers2000`` + peepholes (Gers, Schraudolph & Schmidhuber 2002; for a cell
+               without output squashing add ``output_activation="identity"``)
 ``NIG``        vanilla without input gate (y^in = 1)
 ``NFG``        vanilla without forget gate (y^φ = 1)
 ``NOG``        vanilla without output gate (y^out = 1)
@@ -38,7 +38,13 @@ With x = x(t), y = y(t−1) the layer's previous output, c = s_c(t−1) the prev
 
 A switched-off gate is the constant 1 (NIG, NFG, NOG; ``lstm1997`` has f = 1, the pure
 constant error carousel s(t) = s(t−1) + y^in g(net_c)); CIFG sets f = 1 − i; FGR adds
-``Q [i(t−1); f(t−1); o(t−1)]`` to the gates' net inputs.
+``Q [i(t−1); f(t−1); o(t−1)]`` to the gates' net inputs (the activations before the first
+step are ``LSTMState.gates``, zeros by default).
+
+Functions: :func:`lstm_step` / :func:`lstm_step_backward` (one step, written out),
+:func:`lstm_forward` / :func:`lstm_backward` (a sequence, fused, full BPTT),
+:func:`lstm_trace` (every gate, state and delta for the widgets). The original truncated
+gradient of 1997–2002 is in :mod:`lstm_core.lstm_truncated`.
 
 Memory blocks (Hochreiter & Schmidhuber 1997)
     The H cells are grouped into ``n_blocks = H / block_size`` blocks of ``block_size`` cells.

@@ -102,3 +102,16 @@ def test_bad_input():
         lstm_backward_carousel(p, cache, np.full_like(dy, np.inf))
     with pytest.raises(TypeError, match="dy: expected a float32 or float64 array, got dtype int64"):
         lstm_backward_truncated(p, cache, np.zeros((5, 2, 2), dtype=np.int64))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_truncated_matches_finite_differences_where_nothing_is_dropped(name):
+    from lstm_core.gradcheck import check_gradients
+    p, x, dy = _net(name, S=2, T=3, B=1, I=2, H=1, seed=6, cut=True)
+
+    def loss():
+        return float(np.sum(dy * lstm_forward(p, x)[0]))
+
+    _, cache = lstm_forward(p, x)
+    errs = check_gradients(loss, p, lstm_backward_truncated(p, cache, dy))
+    assert max(errs.values()) < 1e-6, errs
