@@ -171,6 +171,10 @@ class LSTMConfig:
                              f"forget_gate=True (f = 1 − i needs both), got input_gate={self.input_gate}, "
                              f"forget_gate={self.forget_gate}")
 
+        if self.gate_recurrence and not (self.input_gate or self.forget_gate or self.output_gate):
+            raise ValueError("LSTMConfig.gate_recurrence: expected at least one gate to recur, "
+                             "got input_gate=forget_gate=output_gate=False")
+
     @classmethod
     def preset(cls, name: str, **overrides) -> "LSTMConfig":
         """The configuration called ``name`` (see :data:`PRESETS`), with optional overrides,

@@ -260,6 +260,8 @@ def test_bad_input_raises_clear_errors():
         LSTMConfig(peepholes=1)
     with pytest.raises(ValueError, match="coupled_input_forget: expected input_gate=True"):
         LSTMConfig(input_gate=False, coupled_input_forget=True)
+    with pytest.raises(ValueError, match="gate_recurrence: expected at least one gate"):
+        LSTMConfig(input_gate=False, forget_gate=False, output_gate=False, gate_recurrence=True)
     with pytest.raises(TypeError, match="dtype: expected float32 or float64"):
         LSTMParams.init(2, 2, dtype=np.int32)
     y, cache = lstm_forward(p, x)
