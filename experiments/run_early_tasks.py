@@ -92,9 +92,10 @@ def _trial(args):
 
 def run(p: dict, jobs: int = 2) -> dict:
     """Run every (task, seed) trial of plan ``p``; return the results document."""
+    version = code_version()  # fingerprint the code that is about to run …
     work = [(n, s, seed) for n, s in p["setups"].items() for seed in p["seeds"]]
     # longest trials first, so that two processes finish together
-    work.sort(key=lambda w: -w[1]["max_sequences"] * w[1]["task_kwargs"].get("T", w[1]["task_kwargs"].get("p", 30)))
+    work.sort(key=lambda w: -w[1]["max_sequences"] * w[1]["task_kwargs"].get("T", 30))
     start = time.perf_counter()
     if jobs > 1:
         with Pool(jobs) as pool:
@@ -103,7 +104,10 @@ def run(p: dict, jobs: int = 2) -> dict:
         trials = [_trial(w) for w in work]
     order = {n: k for k, n in enumerate(p["setups"])}
     trials.sort(key=lambda r: (order[r["task"]], r["seed"]))
-    return {"plan": p, "code_version": code_version(), "trials": trials,
+    if code_version() != version:  # … and say so if it changed while the trials ran
+        print("WARNING: source files changed during the run; the results record the version "
+              "that ran, so tests/test_experiments.py will ask for a new run", file=sys.stderr)
+    return {"plan": p, "code_version": version, "trials": trials,
             "summary": X.summarise(trials),
             "machine": {"jobs": jobs, "cpus": os.cpu_count(), "python": platform.python_version(),
                         "wall_seconds": time.perf_counter() - start,

@@ -104,6 +104,11 @@ def test_paper_gate_biases():
     paper_gate_biases(p)
     lay = p.config.layout(6)
     np.testing.assert_array_equal(p.b[lay["o"]], [-1.0, -2.0, -3.0])
+    paper_gate_biases(p, 0.0, 3.0)
+    np.testing.assert_array_equal(p.b[lay["i"]], [-3.0, -6.0, -9.0])
+    np.testing.assert_array_equal(p.b[lay["o"]], [-1.0, -2.0, -3.0])
+    with pytest.raises(ValueError, match="input_step: expected a finite number >= 0"):
+        paper_gate_biases(p, 1.0, -1.0)
     with pytest.raises(TypeError, match="params: expected LSTMParams"):
         paper_gate_biases(None)
 
