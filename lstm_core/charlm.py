@@ -314,6 +314,8 @@ class TruncatedBPTT:
         self.position, self.state, self.epochs = 0, None, 0
 
     def __call__(self, params: ModelParams, batch=None) -> tuple[float, ModelGrads]:
+        """(E, ∂E/∂θ) on the next chunk; ``batch`` is ignored (the chunks come from the streams,
+        so :func:`lstm_core.train.train` is called without ``data``)."""
         T, p = self.seq_len, self.position
         if p + T + 1 > self.streams.shape[0]:
             p, self.state, self.epochs = 0, None, self.epochs + 1
