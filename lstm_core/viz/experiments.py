@@ -87,7 +87,7 @@ def plot_learning_curves(trials, published: dict | None = None, panels=None, fig
         ax.set_ylim(-0.03, 1.03)
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 3))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.tight_layout()
