@@ -54,6 +54,16 @@ def _visible_frames(stack) -> str:
     return hashlib.sha1(src.encode()).hexdigest()
 
 
+def _changes(read, before, page, timeout_ms: int = 5000) -> bool:
+    """Poll ``read()`` until it differs from ``before`` (True) or the timeout passes (False):
+    a loaded machine may take a moment to swap the frame."""
+    for _ in range(timeout_ms // 100):
+        if read() != before:
+            return True
+        page.wait_for_timeout(100)
+    return read() != before
+
+
 def stepper_problems(page) -> list[str]:
     """Move every kernel-free stepper's slider and click every animation's 'next frame';
     return the ones whose picture did not change."""
@@ -70,8 +80,7 @@ def stepper_problems(page) -> list[str]:
         slider.focus()
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(200)
-        if _visible_frames(stack) == before:
+        if not _changes(lambda: _visible_frames(stack), before, page):
             problems.append(f"stepper {k} did not change its frame when the slider moved")
     animations = page.locator("div.animation")
     for k in range(animations.count()):
@@ -79,8 +88,7 @@ def stepper_problems(page) -> list[str]:
         img = anim.locator("img").first
         before = img.get_attribute("src")
         anim.locator("button[title='Next frame'], button[title='Step forward']").first.click()
-        page.wait_for_timeout(200)
-        if img.get_attribute("src") == before:
+        if not _changes(lambda: img.get_attribute("src"), before, page):
             problems.append(f"animation {k} did not advance on 'next frame'")
     return problems
 
