@@ -10,10 +10,11 @@ ten correct digits on smooth functions.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable, Mapping
 
 import numpy as np
+
+from ._tree import named_arrays
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -71,15 +72,6 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     return grad
 
 
-def _as_dict(obj) -> dict[str, np.ndarray]:
-    if dataclasses.is_dataclass(obj):
-        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)
-                if isinstance(getattr(obj, f.name), np.ndarray)}
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    raise TypeError(f"expected a dataclass or a mapping of arrays, got {type(obj).__name__}")
-
-
 def check_gradients(f: Callable[[], float], params, grads, eps: float = 1e-6) -> dict[str, float]:
     """Compare analytic gradients with central differences, array by array.
 
@@ -87,26 +79,33 @@ def check_gradients(f: Callable[[], float], params, grads, eps: float = 1e-6) ->
     ----------
     f : callable
         Zero-argument function returning the loss; it must read the arrays of ``params``.
-    params : dataclass or mapping of float64 arrays
-        The parameters (perturbed in place and restored).
-    grads : dataclass or mapping
-        Analytic ∂E/∂θ with the same field names and shapes as ``params``.
-        Fields of ``params`` that are absent or ``None`` in ``grads`` are skipped.
+    params : dataclass, mapping or list of float64 arrays, nested in any way
+        The parameters (perturbed in place and restored), named by path (``"core.W"``,
+        ``"W[0]"``) as in :func:`lstm_core.optim.named_arrays`.
+    grads : same structure
+        Analytic ∂E/∂θ with the same paths and shapes as ``params``. Paths of ``params`` that
+        are absent in ``grads`` are skipped; if *nothing* can be compared, ``ValueError``.
 
     Returns
     -------
     dict
         ``{name: relative_error}`` for each compared array.
     """
-    p, g = _as_dict(params), _as_dict(grads) if not isinstance(grads, Mapping) else dict(grads)
+    if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
+        raise TypeError("check_gradients: expected containers of named arrays (a dataclass, dict or "
+                        "list, nested in any way), got a bare ndarray: wrap it as {'x': x}")
+    p, g = named_arrays(params), named_arrays(grads)
     errors = {}
     for name, arr in p.items():
         if g.get(name) is None or arr.size == 0:
             continue
-        num = numerical_gradient(f, arr, eps)
         if g[name].shape != arr.shape:
             raise ValueError(f"gradient {name}: expected shape {arr.shape}, got {g[name].shape}")
+        num = numerical_gradient(f, arr, eps)
         errors[name] = relative_error(g[name], num)
+    if not errors:
+        raise ValueError(f"check_gradients: no parameter array had a matching gradient "
+                         f"(params: {sorted(p) or 'no float arrays'}; grads: {sorted(g) or 'no float arrays'})")
     return errors
 
 
@@ -132,6 +131,8 @@ def report(errors, bar: float = 1e-6) -> str:
     The error is rounded *up* to a power of ten (:func:`error_bound`) so that the printed line
     is identical on machines whose last floating-point digits differ.
     """
+    if isinstance(errors, Mapping) and not errors:
+        raise ValueError("report: got no errors to report (an empty check compared nothing)")
     err = max_error(errors) if isinstance(errors, Mapping) else float(errors)
     verdict = "ok" if err < bar else "FAILED"
     return f"max relative error < {error_bound(err):.0e} (bar {bar:.0e}): {verdict}"

@@ -59,3 +59,23 @@ def test_report_rounds_up_to_a_power_of_ten():
     assert error_bound(0.0) == 1e-16
     assert report({"a": 3e-10, "b": 2e-11}) == "max relative error < 1e-09 (bar 1e-06): ok"
     assert report(3e-5).endswith("FAILED")
+
+
+def test_nested_parameters_are_checked_by_path():
+    rng = np.random.default_rng(4)
+    params = {"core": {"W": rng.normal(size=(2, 3))}, "out": [rng.normal(size=(3,))]}
+    f = lambda: float(np.sum(np.sin(params["core"]["W"])) + params["out"][0] @ params["out"][0])  # noqa: E731
+    grads = {"core": {"W": np.cos(params["core"]["W"])}, "out": [2 * params["out"][0]]}
+    errs = check_gradients(f, params, grads)
+    assert set(errs) == {"core.W", "out[0]"} and max_error(errs) < 1e-8
+
+
+def test_a_check_that_compares_nothing_is_an_error():
+    p = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match="no parameter array had a matching gradient"):
+        check_gradients(lambda: float(p["w"].sum()), p, {"v": np.ones(2)})
+    from lstm_core.gradcheck import report
+    with pytest.raises(ValueError, match="compared nothing"):
+        report({})
+    with pytest.raises(TypeError, match="bare ndarray"):
+        check_gradients(lambda: 0.0, np.ones(2), np.ones(2))
