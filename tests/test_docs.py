@@ -11,8 +11,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_module_is_in_the_api_reference():
     api = (ROOT / "appendix" / "api.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"automodule::\s*(\S+)", api))
+    # a package documented with :imported-members: covers the submodules it re-exports
+    whole = set(re.findall(r"automodule::\s*(\S+)\n\s*:members:\n\s*:imported-members:", api))
     modules = {m.name for m in pkgutil.walk_packages(lstm_core.__path__, "lstm_core.")
-               if not m.name.rsplit(".", 1)[-1].startswith("_")}
+               if not m.name.rsplit(".", 1)[-1].startswith("_")
+               and not any(m.name.startswith(p + ".") for p in whole)}
     missing = sorted(modules - documented)
     assert not missing, f"add these modules to appendix/api.md: {missing}"
     stale = sorted(m for m in documented - modules - {"lstm_core"})
