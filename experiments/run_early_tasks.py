@@ -9,8 +9,9 @@ Usage (from the repository root)::
 The full run trains ``SEEDS`` trials of every task in :data:`TASKS` (setups from
 :mod:`lstm_core.experiments`, with the changes listed in :data:`CHANGES`) on ``--jobs``
 processes, one BLAS thread each. The results file records the parameters and the sha256 of this
-script and of every ``lstm_core`` source file the run depends on; ``tests/test_experiments.py``
-recomputes them, so a committed results file always belongs to the committed code.
+script and of every ``lstm_core`` source file the run imports (:func:`sources`);
+``tests/test_experiments.py`` recomputes them, so a committed results file always belongs to the
+committed code.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,11 +56,6 @@ QUICK_CHANGES = {
 }
 QUICK_SEEDS = [0]
 
-#: lstm_core sources the results depend on (hashed into the results file)
-SOURCES = ["lstm_core/experiments.py", "lstm_core/readout.py", "lstm_core/lstm.py",
-           "lstm_core/rnn.py", "lstm_core/optim.py", "lstm_core/train.py", "lstm_core/losses.py",
-           "lstm_core/activations.py", "lstm_core/_validate.py", "lstm_core/tasks/__init__.py",
-           "lstm_core/tasks/batch.py", "lstm_core/tasks/reber.py", "lstm_core/tasks/longlag.py"]
 DEFAULT_OUT = ROOT / "experiments" / "results" / "early_tasks.json"
 
 
@@ -67,9 +64,23 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def sources() -> list[str]:
+    """The ``lstm_core`` files the experiments import, as repository paths.
+
+    Found by importing :mod:`lstm_core.experiments` in a fresh interpreter and listing the
+    ``lstm_core`` modules it loaded, so a new dependency is picked up without editing this script.
+    """
+    code = ("import json, sys, lstm_core.experiments; print(json.dumps(sorted("
+            "m.__file__ for n, m in list(sys.modules.items()) "
+            "if n.split('.')[0] == 'lstm_core' and getattr(m, '__file__', None))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return [Path(f).resolve().relative_to(ROOT).as_posix() for f in json.loads(out)]
+
+
 def code_version() -> dict[str, str]:
-    """sha256 of this script and of every file in :data:`SOURCES`, keyed by repository path."""
-    files = ["experiments/run_early_tasks.py"] + SOURCES
+    """sha256 of this script and of every file in :func:`sources`, keyed by repository path."""
+    files = ["experiments/run_early_tasks.py"] + sources()
     return {f: sha256(ROOT / f) for f in files}
 
 
