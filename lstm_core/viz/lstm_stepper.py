@@ -102,7 +102,7 @@ def draw_cell_values(ax: Axes, step: dict, config: LSTMConfig | str, *, b: int =
     cfg = _as_config(config)
     mode = _check_mode(mode)
     blk = cell // cfg.block_size
-    draw_cell(ax, cfg, title="")
+    draw_cell(ax, cfg, title=f"cell {cell}" + (f" (block {blk})" if cfg.block_size > 1 else ""))
     ax.set_ylim(-1.25, 3.55)
     kw = dict(ha="center", va="center", fontsize=8.5)
     # gate discs filled by their activation, in both modes (the deltas are scaled by them)
