@@ -10,7 +10,7 @@ What is kept
     * The **cell state error** at step t is the one-step error arriving from the layer above
       through the cell output only (``dy`` is ∂E/∂y^c(t) from the output units, Σ_k w_kc δ_k):
 
-          ∂E/∂s_c(t) |_trunc = dy(t) y^out(t) h'(s_c(t))
+          ∂E/∂s_c(t)|_trunc = dy(t) y^out(t) h'(s_c(t))
 
     * Inside the cell, the partial derivatives of the state with respect to the weights of the
       cell input, the input gate and the forget gate (and their peephole weights) are carried
