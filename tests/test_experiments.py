@@ -192,3 +192,24 @@ def test_checker_explains_wrong_answers(wrong, hint):
 def test_checker_rejects_non_functions():
     r = check_adding_criterion(42)
     assert not r.passed and "expected a function" in r.message
+
+
+# ---------------------------------------------------------------- the chapter's figures
+
+
+def test_figures_draw_every_trial():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from lstm_core.viz.experiments import plot_learning_curves, plot_trial
+
+    trials = json.loads(RESULTS.read_text())["trials"]
+    fig = plot_learning_curves(trials, published={"embedded_reber": 8500})
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 5
+    assert sum(len(ax.lines) for ax in visible) >= len(trials)
+    assert all(ax.get_xlabel() == "training sequences seen" for ax in visible)
+    plt.close(fig)
+    fig = plot_trial(trials[0], "x")
+    assert len(fig.axes) == 2 and fig.axes[0].get_ylim()[1] > 1
+    plt.close(fig)
