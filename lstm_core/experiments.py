@@ -30,7 +30,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 
