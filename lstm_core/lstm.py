@@ -901,8 +901,8 @@ class _Kernels:
         self.scaled = bool(np.any(self.scale != 1))
         late = ["o"] if (cfg.peepholes and "o" in lay) else []
         early = [p for p in ("i", "f", "z", "o") if p in lay and p not in late]
-        self.early = self._plan(early, lay, forms)
-        self.late = self._plan(late, lay, forms)
+        self.early = self._plan(early, lay, forms, dtype)
+        self.late = self._plan(late, lay, forms, dtype)
         self.h_form = _TANH_FORM.get(cfg.output_activation)
         self.h_identity = self.h_form is None
 
@@ -921,11 +921,30 @@ class _Kernels:
                 runs.append((sl, k))
         return runs
 
-    def _plan(self, parts, lay, forms):
+    def _plan(self, parts, lay, forms, dtype):
+        """(tanh runs, affine runs, derivative runs) for these parts.
+
+        A contiguous run of parts with different forms (e.g. all of i, f, z, o) is handled as
+        one slice with per-row vectors m, k, s/m: a few passes over whole contiguous rows are
+        cheaper than more passes over strided (B, part) slices.
+        """
         tanh_runs = [sl for sl, _ in self._runs(parts, lay, lambda p: forms[p] is not None or None)]
-        affine = self._runs(parts, lay, lambda p: None if forms[p] is None or forms[p][1:] == (1.0, 0.0)
-                            else forms[p][1:])
-        deriv = self._runs(parts, lay, lambda p: forms[p])
+        affine, deriv = [], []
+        for sl in tanh_runs:
+            inside = [p for p in parts if forms[p] is not None and sl.start <= lay[p].start < sl.stop]
+            if len({forms[p] for p in inside}) == 1:
+                s, m, k = forms[inside[0]]
+                if (m, k) != (1.0, 0.0):
+                    affine.append((sl, (m, k)))
+                deriv.append((sl, (s, m, k)))
+            else:
+                vec = np.empty((3, sl.stop - sl.start), dtype=dtype)
+                for p in inside:
+                    vec[:, lay[p].start - sl.start:lay[p].stop - sl.start] = \
+                        np.asarray(forms[p], dtype=dtype)[:, None]
+                s, m, k = vec
+                affine.append((sl, (m, k)))
+                deriv.append((sl, ("rows", s / m, m * m, k)))
         return tanh_runs, affine, deriv
 
     @staticmethod
@@ -942,12 +961,19 @@ class _Kernels:
     @staticmethod
     def _deriv(a, da, work, plan):
         """da[:, run] *= f'(net), computed from the activations a."""
-        for sl, (s, m, k) in plan[2]:
+        for sl, form in plan[2]:
             y, w, d = a[:, sl], work[:, sl], da[:, sl]
-            if (s, m, k) == (0.5, 0.5, 0.5):             # σ' = y(1 − y)
+            if form[0] == "rows":                        # per-row vectors: (s/m)(m² − (y − k)²)
+                _, s_over_m, m2, k = form
+                np.subtract(y, k, out=w)
+                w *= w
+                np.subtract(m2, w, out=w)
+                w *= s_over_m
+            elif form == (0.5, 0.5, 0.5):                # σ' = y(1 − y)
                 np.subtract(1.0, y, out=w)
                 w *= y
             else:
+                s, m, k = form
                 if k == 0:
                     np.multiply(y, y, out=w)
                 else:
