@@ -38,7 +38,7 @@ def math_problems(page) -> list[str]:
     text = page.evaluate("""() => {
         const body = document.querySelector('main') || document.body;
         const clone = body.cloneNode(true);
-        clone.querySelectorAll('pre, code, .highlight, mjx-container, script, style, .cell_input')
+        clone.querySelectorAll('pre, code, .highlight, mjx-container, script, style, .cell_input, dt.sig')
              .forEach(e => e.remove());
         return clone.innerText;
     }""")
