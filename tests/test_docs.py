@@ -34,3 +34,14 @@ def test_every_module_names_its_chapter_or_purpose():
         assert re.search(r"[Cc]hapter|[Cc]hapters|\bch\.? ?\d", doc.group(1)) or m.name.startswith(
             ("lstm_core.tasks", "lstm_core.optim", "lstm_core.train", "lstm_core.viz", "lstm_core.checks")), \
             f"{m.name}: module docstring should name the chapter(s) that use it"
+
+
+def test_importing_lstm_core_pulls_in_no_plotting_or_widgets():
+    """ARCHITECTURE: lstm_core is NumPy only; pictures live in lstm_core.viz."""
+    import subprocess
+    import sys
+    code = ("import sys, lstm_core; "
+            "bad = [m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules]; "
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"importing lstm_core imported {out.stdout.strip()}"
