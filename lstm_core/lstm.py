@@ -1142,20 +1142,6 @@ def _check_state(name, state, params, B, allow_none=True) -> LSTMState:
     return LSTMState(y=y, c=c, gates=gates)
 
 
-def _as_rng(rng) -> np.random.Generator:
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng: expected a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
-
-
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected float32 or float64, got {dtype!r}") from err
-    if dt.type not in V.FLOAT_DTYPES:
-        raise TypeError(f"dtype: expected float32 or float64, got {dt}")
-    return dt
+_as_rng = V.as_rng
+_float_dtype = V.float_dtype
 

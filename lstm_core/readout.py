@@ -381,11 +381,4 @@ def _as_rng(rng) -> np.random.Generator:
     raise TypeError(f"rng: expected a numpy.random.Generator or an int seed, got {type(rng).__name__}")
 
 
-def _float_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected float32 or float64, got {dtype!r}") from err
-    if dt.type not in check.FLOAT_DTYPES:
-        raise TypeError(f"dtype: expected float32 or float64, got {dt}")
-    return dt
+_float_dtype = check.float_dtype
