@@ -11,17 +11,10 @@ import lstm_core.rnn as rnn
 from lstm_core.bidirectional import (Bidirectional, BidirectionalCache, BidirectionalParams,
                                      SequenceLayer)
 from lstm_core.gradcheck import check_gradients, numerical_gradient, relative_error
+from _helpers import random_biases
 
 GRU = SequenceLayer(gru.gru_forward, gru.gru_backward, gru.GRUParams.init, "GRU")
 SHAPES = [(1, 1, 1, 1), (4, 2, 3, 2), (3, 3, 2, 1)]   # (T, B, I, H)
-
-
-def random_biases(params, rng):
-    """Give every bias array of a layer's params non-zero random values (in place)."""
-    for f in dataclasses.fields(params):
-        v = getattr(params, f.name)
-        if f.name.startswith("b") and isinstance(v, np.ndarray):
-            v[...] = rng.uniform(0.2, 0.8, v.shape) * rng.choice([-1, 1], v.shape)
 
 
 def setup(layer, T, B, I, H, n_out=None, seed=0, dtype=np.float64):

@@ -1,5 +1,4 @@
 """Tests for lstm_core.models (Chapters 13-15): stacks, readout, losses, output delay, exact gradients."""
-import dataclasses
 
 import numpy as np
 import pytest
@@ -14,18 +13,13 @@ from lstm_core.gradcheck import check_gradients, numerical_gradient, relative_er
 from lstm_core.models import (ModelParams, ReadoutParams, SequenceModel, Stacked, StackedCache,
                               count_params, delay_targets, readout_backward, readout_forward)
 
+from _helpers import random_biases
+
 LSTM = SequenceLayer(lstm.lstm_forward, lstm.lstm_backward, None, "LSTM")
 GRU = SequenceLayer(gru.gru_forward, gru.gru_backward, None, "GRU")
 RNN = SequenceLayer(rnn.rnn_forward, rnn.rnn_backward, None, "RNN")
 GRID = SequenceLayer(grid.grid_forward, grid.grid_backward, None, "grid")
 SHAPES = [(1, 1, 1, 1), (4, 2, 3, 2), (3, 3, 2, 1)]   # (T, B, I, H)
-
-
-def random_biases(params, rng):
-    for f in dataclasses.fields(params):
-        v = getattr(params, f.name)
-        if f.name.startswith("b") and isinstance(v, np.ndarray):
-            v[...] = rng.uniform(0.2, 0.8, v.shape) * rng.choice([-1, 1], v.shape)
 
 
 def stack_params(rng, I, H):

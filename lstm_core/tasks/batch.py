@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._validate import float_array, positive_float
+from .._validate import float_array, float_dtype, positive_float
 
 FLOAT_DTYPES = (np.float32, np.float64)
 
@@ -113,15 +113,7 @@ def as_rng(rng) -> np.random.Generator:
                     f"got {type(rng).__name__} {rng!r}")
 
 
-def as_float_dtype(dtype) -> np.dtype:
-    """Check that ``dtype`` is float32 or float64 and return it as ``np.dtype``."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype: expected float32 or float64, got {dtype!r}") from err
-    if dt.type not in FLOAT_DTYPES:
-        raise TypeError(f"dtype: expected float32 or float64, got {dt}")
-    return dt
+as_float_dtype = float_dtype  # the shared check from lstm_core._validate
 
 
 def one_hot(indices: np.ndarray, n: int, dtype) -> np.ndarray:
