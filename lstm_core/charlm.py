@@ -9,8 +9,8 @@ character at time t is the one-hot input x(t) ∈ {0, 1}^K, and::
     p_k(t)   = exp(net_k(t)) / Σ_j exp(net_j(t))     softmax: P(next character = k)
     E        = −(1 / TB) Σ_t Σ_b log p_{k(t+1)}(t)   cross-entropy per character, in nats
 
-with the LSTM of :mod:`lstm_core.lstm` and the output units of
-:func:`lstm_core.models.readout_forward`;
+with the LSTM of :mod:`lstm_core.lstm` and the linear output units of
+:func:`lstm_core.models.linear_readout`;
 where k(t+1) is the character that really follows. E / ln 2 is the **bits per character**
 (:func:`bits_per_char`): a model that knows nothing pays log₂ K bits, large models of English
 text get well below 2.
@@ -32,7 +32,7 @@ the softmax at a **temperature** τ: p_k ∝ exp(net_k / τ) (:func:`next_char_p
 Code conventions as in :mod:`lstm_core`: time-major arrays, character ids (T, B) of integers,
 logits (T, B, K); the model's parameters are a :class:`lstm_core.models.ModelParams` with
 ``core`` an :class:`~lstm_core.lstm.LSTMParams` and ``out`` a
-:class:`~lstm_core.models.ReadoutParams`.
+:class:`~lstm_core.readout.ReadoutParams`.
 """
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ import numpy as np
 from . import _validate as V
 from .losses import softmax, softmax_cross_entropy
 from .lstm import LSTMCache, LSTMParams, LSTMState, lstm_backward, lstm_forward, lstm_step
-from .models import ModelGrads, ModelParams, ReadoutParams, readout_backward, readout_forward
+from .models import ModelGrads, ModelParams, linear_readout
+from .readout import ReadoutCache, ReadoutParams, readout_backward, readout_forward
 
 __all__ = ["Vocabulary", "charlm_init", "CharLMCache", "charlm_forward", "charlm_backward",
            "charlm_loss_and_grads", "final_state", "text_streams", "TruncatedBPTT",
@@ -126,22 +127,23 @@ def charlm_init(vocab_size: int, n_cells: int, rng, config="vanilla", dtype=np.f
     -------
     ModelParams
         ``core`` (:class:`~lstm_core.lstm.LSTMParams`), ``out``
-        (:class:`~lstm_core.models.ReadoutParams`, K × H).
+        (linear output units, :func:`~lstm_core.models.linear_readout`, K × H).
     """
     K = V.positive_int("vocab_size", vocab_size)
     H = V.positive_int("n_cells", n_cells)
     rng = _as_rng(rng)
     core = LSTMParams.init(K, H, config, rng=rng, dtype=dtype)
-    return ModelParams(core=core, out=ReadoutParams.init(H, K, rng=rng, dtype=dtype))
+    return ModelParams(core=core, out=linear_readout(H, K, rng=rng, dtype=dtype))
 
 
 @dataclass
 class CharLMCache:
     """What :func:`charlm_forward` keeps: ``lstm`` the LSTM's cache, ``h`` (T, B, H) the cell
-    outputs the readout read."""
+    outputs the readout read, ``out`` the readout's cache."""
 
     lstm: LSTMCache
     h: np.ndarray
+    out: ReadoutCache
 
 
 def charlm_forward(params: ModelParams, ids, state0: LSTMState | None = None
@@ -169,8 +171,8 @@ def charlm_forward(params: ModelParams, ids, state0: LSTMState | None = None
     ids = _ids("ids", ids, K, ndim=2)
     x = _one_hot(ids, K, params.core.W.dtype)
     h, cache = lstm_forward(params.core, x, state0)
-    net = readout_forward(params.out, h)
-    return net, CharLMCache(lstm=cache, h=h), final_state(params.core, cache)
+    net, out_cache = readout_forward(params.out, h)
+    return net, CharLMCache(lstm=cache, h=h, out=out_cache), final_state(params.core, cache)
 
 
 def charlm_backward(params: ModelParams, cache: CharLMCache, dnet,
@@ -198,7 +200,7 @@ def charlm_backward(params: ModelParams, cache: CharLMCache, dnet,
     _check_model(params)
     if not isinstance(cache, CharLMCache):
         raise TypeError(f"cache: expected a CharLMCache from charlm_forward, got {type(cache).__name__}")
-    g_out, dh = readout_backward(params.out, cache.h, dnet)
+    g_out, dh, _ = readout_backward(params.out, cache.out, dnet)
     g_core, _, dstate0 = lstm_backward(params.core, cache.lstm, dh, dstate_T)
     return ModelGrads(core=g_core, out=g_out), dstate0
 
@@ -429,7 +431,7 @@ def sample(params: ModelParams, vocab: Vocabulary, n: int, rng, prime: str,
         state, _ = lstm_step(params.core, eye[k][None, :], state)
     out = []
     for _ in range(n):
-        net = readout_forward(params.out, state.y[None])[0, 0]
+        net = readout_forward(params.out, state.y[None])[0][0, 0]
         p = next_char_probabilities(net.astype(np.float64), tau)
         k = int(np.argmax(p)) if tau == 0.0 else int(rng.choice(K, p=p))
         out.append(k)
@@ -447,6 +449,10 @@ def _check_model(params) -> int:
     if not isinstance(params.core, LSTMParams) or not isinstance(params.out, ReadoutParams):
         raise TypeError("params: expected core = LSTMParams and out = ReadoutParams, got "
                         f"{type(params.core).__name__} and {type(params.out).__name__}")
+    if params.out.activation != "identity" or params.out.V is not None:
+        raise ValueError("params.out: expected linear output units (activation 'identity', no direct "
+                         f"connections V), got activation {params.out.activation!r}"
+                         f"{'' if params.out.V is None else ' with V'}")
     K, H = params.out.W.shape
     if params.core.n_in != K:
         raise ValueError(f"params: the LSTM reads {params.core.n_in} inputs but the readout has {K} "

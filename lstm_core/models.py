@@ -10,8 +10,10 @@ This module joins them into the networks the Extensions chapters train:
 
 * :class:`Stacked` — L layers on top of each other, h_l(t) = layer_l(h_{l−1}(1…t)), h_0 = x
   (the "stacked LSTM" that Chapter 14 compares with Grid LSTM); it follows the protocol itself.
-* :func:`readout_forward` / :func:`readout_backward` — a linear output layer applied at every
-  step, net_k(t) = Σ_j w_kj h_j(t) + b_k (the output units of Chapter 4, without a squasher).
+* :func:`linear_readout` — linear output units applied at every step,
+  net_k(t) = Σ_j w_kj h_j(t) + b_k (the output units of Chapter 4, without a squasher): a
+  :class:`~lstm_core.readout.ReadoutParams` with the identity as activation, run by
+  :func:`lstm_core.readout.readout_forward` / :func:`~lstm_core.readout.readout_backward`.
 * :class:`SequenceModel` — a protocol layer plus (optionally) the readout, with
   :meth:`SequenceModel.loss_and_grads` for a :class:`~lstm_core.tasks.TaskBatch`: softmax
   cross-entropy for framewise labels, or the masked squared error E = ½ Σ mask (t − y)².
@@ -29,10 +31,10 @@ import numpy as np
 from . import _validate as V
 from .losses import softmax_cross_entropy, squared_error
 from .optim import named_arrays
+from .readout import ReadoutCache, ReadoutGrads, ReadoutParams, readout_backward, readout_forward
 
-__all__ = ["Stacked", "StackedCache", "ReadoutParams", "ReadoutGrads", "readout_forward",
-           "readout_backward", "ModelParams", "ModelGrads", "ModelCache", "SequenceModel",
-           "delay_targets", "count_params"]
+__all__ = ["Stacked", "StackedCache", "linear_readout", "ModelParams", "ModelGrads", "ModelCache",
+           "SequenceModel", "delay_targets", "count_params"]
 
 
 def _as_layer(name: str, layer):
@@ -154,79 +156,32 @@ class Stacked:
 # ---------------------------------------------------------------- a linear readout
 
 
-@dataclass
-class ReadoutParams:
-    """A linear output layer: ``W`` (K, H) with ``W[k, j]`` = w_kj, ``b`` (K,)."""
+def linear_readout(n_hidden: int, n_out: int, rng=None, dtype=np.float64) -> ReadoutParams:
+    """Linear output units y_k(t) = Σ_j w_kj h_j(t) + b_k for H hidden units (Chapters 4, 13-15).
 
-    W: np.ndarray
-    b: np.ndarray
-
-    @classmethod
-    def init(cls, n_hidden: int, n_out: int, rng=None, dtype=np.float64) -> "ReadoutParams":
-        """Weights and bias uniform in ±1/√H."""
-        H = V.positive_int("n_hidden", n_hidden)
-        K = V.positive_int("n_out", n_out)
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        k = 1.0 / np.sqrt(H)
-        return cls(W=rng.uniform(-k, k, (K, H)).astype(dtype), b=rng.uniform(-k, k, K).astype(dtype))
-
-
-@dataclass
-class ReadoutGrads:
-    """∂E/∂W, ∂E/∂b of a :class:`ReadoutParams`."""
-
-    W: np.ndarray
-    b: np.ndarray
-
-
-def _check_readout(params) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(params, ReadoutParams):
-        raise TypeError(f"params: expected ReadoutParams, got {type(params).__name__}")
-    W = V.float_array("params.W", params.W, ndim=2)
-    b = V.float_array("params.b", params.b, ndim=1, shape=(W.shape[0],), dtype=W.dtype)
-    return W, b
-
-
-def readout_forward(params: ReadoutParams, h) -> np.ndarray:
-    """Linear outputs at every step, net_k(t) = Σ_j w_kj h_j(t) + b_k (Chapters 4, 13).
+    The output layer of :mod:`lstm_core.readout` with the identity as activation; weights and
+    biases uniform in ±1/√H.
 
     Parameters
     ----------
-    params : ReadoutParams
-    h : ndarray (T, B, H)
+    n_hidden : int
+        H, the hidden units read (≥ 1).
+    n_out : int
+        K, the outputs (≥ 1).
+    rng : numpy.random.Generator or int seed, optional
+    dtype : float32 or float64
 
     Returns
     -------
-    y : ndarray (T, B, K)
+    ReadoutParams
+        ``W`` (K, H), ``b`` (K,), ``activation="identity"``.
     """
-    W, b = _check_readout(params)
-    h = V.float_array("h", h, ndim=3, shape=(None, None, W.shape[1]), dtype=W.dtype)
-    return h @ W.T + b
-
-
-def readout_backward(params: ReadoutParams, h, dy) -> tuple[ReadoutGrads, np.ndarray]:
-    """Gradient of :func:`readout_forward`: ∂E/∂W = Σ_t dy(t)^T h(t), ∂E/∂b = Σ_t dy(t),
-    ∂E/∂h(t) = dy(t) W.
-
-    Parameters
-    ----------
-    params : ReadoutParams
-    h : ndarray (T, B, H)
-        The readout's input (as given to :func:`readout_forward`).
-    dy : ndarray (T, B, K)
-        ∂E/∂y.
-
-    Returns
-    -------
-    grads : ReadoutGrads
-    dh : ndarray (T, B, H)
-    """
-    W, b = _check_readout(params)
-    h = V.float_array("h", h, ndim=3, shape=(None, None, W.shape[1]), dtype=W.dtype)
-    T, B, H = h.shape
-    dy = V.float_array("dy", dy, ndim=3, shape=(T, B, W.shape[0]), dtype=W.dtype)
-    flat = dy.reshape(T * B, -1)
-    return ReadoutGrads(W=flat.T @ h.reshape(T * B, H), b=flat.sum(axis=0)), dy @ W
+    H = V.positive_int("n_hidden", n_hidden)
+    K = V.positive_int("n_out", n_out)
+    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    k = 1.0 / np.sqrt(H)
+    return ReadoutParams(W=rng.uniform(-k, k, (K, H)).astype(dtype), b=rng.uniform(-k, k, K).astype(dtype),
+                         activation="identity")
 
 
 # ---------------------------------------------------------------- layer + readout + loss
@@ -235,7 +190,8 @@ def readout_backward(params: ReadoutParams, h, dy) -> tuple[ReadoutGrads, np.nda
 @dataclass
 class ModelParams:
     """Parameters of a :class:`SequenceModel`: ``core`` (the layer's params) and ``out``
-    (a :class:`ReadoutParams`, or ``None`` when the layer's own output is the model's)."""
+    (a :class:`~lstm_core.readout.ReadoutParams`, e.g. from :func:`linear_readout`, or ``None``
+    when the layer's own output is the model's)."""
 
     core: Any
     out: ReadoutParams | None = None
@@ -251,17 +207,20 @@ class ModelGrads:
 
 @dataclass
 class ModelCache:
-    """Trace of :meth:`SequenceModel.forward`: the layer's cache and its output h (T, B, H)."""
+    """Trace of :meth:`SequenceModel.forward`: the layer's cache, its output h (T, B, H) and
+    the readout's cache (``None`` without a readout)."""
 
     core: Any
     h: np.ndarray
+    out: ReadoutCache | None = None
 
 
 @dataclass(frozen=True)
 class SequenceModel:
-    """A sequence layer followed, at every step, by a linear readout (Chapters 13-15).
+    """A sequence layer followed, at every step, by a readout (Chapters 13-15).
 
-    ``SequenceModel(layer)``: y(t) = W h(t) + b with h = layer(x). With ``params.out = None``
+    ``SequenceModel(layer)``: y(t) = W h(t) + b with h = layer(x) for a :func:`linear_readout`
+    (any :class:`~lstm_core.readout.ReadoutParams` works). With ``params.out = None``
     the layer's output is y itself (e.g. a :class:`~lstm_core.bidirectional.Bidirectional`
     with its own output layer, y(t) = W_f h→(t) + W_b h←(t) + b).
     """
@@ -276,8 +235,10 @@ class SequenceModel:
         if not isinstance(params, ModelParams):
             raise TypeError(f"params: expected ModelParams, got {type(params).__name__}")
         h, c = self.layer.forward(params.core, x)
-        y = h if params.out is None else readout_forward(params.out, h)
-        return y, ModelCache(core=c, h=h)
+        if params.out is None:
+            return h, ModelCache(core=c, h=h)
+        y, out_cache = readout_forward(params.out, h)
+        return y, ModelCache(core=c, h=h, out=out_cache)
 
     def backward(self, params: ModelParams, cache: ModelCache, dy) -> tuple[ModelGrads, np.ndarray]:
         """∂E/∂θ and ∂E/∂x for dy = ∂E/∂y (T, B, K)."""
@@ -286,7 +247,7 @@ class SequenceModel:
         if params.out is None:
             g_out, dh = None, dy
         else:
-            g_out, dh = readout_backward(params.out, cache.h, dy)
+            g_out, dh, _ = readout_backward(params.out, cache.out, dy)
         g_core, dx, _ = self.layer.backward(params.core, cache.core, dh)
         return ModelGrads(core=g_core, out=g_out), dx
 

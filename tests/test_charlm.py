@@ -1,5 +1,7 @@
 """Character-level language model (lstm_core.charlm, Chapter 17): gradients, truncated BPTT,
 sampling, bad input."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -214,6 +216,9 @@ def test_bad_input():
     bad = ModelParams(core=charlm.charlm_init(K + 1, 3, 0).core, out=p.out)
     with pytest.raises(ValueError, match="vocabulary size"):
         charlm.charlm_forward(bad, np.zeros((3, 1), int))
+    squashed = ModelParams(core=p.core, out=dataclasses.replace(p.out, activation="logistic"))
+    with pytest.raises(ValueError, match="linear output units"):
+        charlm.charlm_forward(squashed, np.zeros((3, 1), int))
     with pytest.raises(ValueError, match="temperature"):
         charlm.sample(p, vocab, 5, 0, "the", temperature=-1.0)
     with pytest.raises(ValueError, match="temperature"):

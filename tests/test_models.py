@@ -10,8 +10,9 @@ import lstm_core.rnn as rnn
 from lstm_core import tasks
 from lstm_core.bidirectional import Bidirectional, SequenceLayer
 from lstm_core.gradcheck import check_gradients, numerical_gradient, relative_error
-from lstm_core.models import (ModelParams, ReadoutParams, SequenceModel, Stacked, StackedCache,
-                              count_params, delay_targets, readout_backward, readout_forward)
+from lstm_core.models import (ModelParams, SequenceModel, Stacked, StackedCache, count_params,
+                              delay_targets, linear_readout)
+from lstm_core.readout import ReadoutParams, readout_backward, readout_forward
 
 from _helpers import random_biases
 
@@ -73,16 +74,19 @@ def test_stacked_input_gradient_norms_match_backward():
 
 
 @pytest.mark.parametrize("T,B,I,H", SHAPES)
-def test_readout_gradients_exact(T, B, I, H):
+def test_linear_readout_is_linear_and_its_gradients_exact(T, B, I, H):
     rng = np.random.default_rng(7 + T)
-    p = ReadoutParams.init(H, I + 1, rng)
+    p = linear_readout(H, I + 1, rng)
+    assert isinstance(p, ReadoutParams) and p.activation == "identity" and np.all(p.b != 0)
     h = rng.normal(size=(T, B, H))
     G = rng.normal(size=(T, B, I + 1))
+    y, cache = readout_forward(p, h)
+    np.testing.assert_allclose(y, np.einsum("kj,tbj->tbk", p.W, h) + p.b, atol=1e-13)
 
     def loss():
-        return float(np.sum(G * readout_forward(p, h)))
+        return float(np.sum(G * readout_forward(p, h)[0]))
 
-    grads, dh = readout_backward(p, h, G)
+    grads, dh, _ = readout_backward(p, cache, G)
     errors = check_gradients(loss, p, grads)
     errors["h"] = relative_error(dh, numerical_gradient(loss, h))
     assert max(errors.values()) < 1e-6, errors
@@ -95,11 +99,11 @@ def test_model_loss_and_grads_exact(loss_name, layer):
     batch = tasks.future_symbol(rng, 2, 4, n_symbols=3, shift=1)
     if layer == "lstm":
         model = SequenceModel(LSTM)
-        params = ModelParams(lstm.LSTMParams.init(3, 2, "NP", rng), ReadoutParams.init(2, 3, rng))
+        params = ModelParams(lstm.LSTMParams.init(3, 2, "NP", rng), linear_readout(2, 3, rng))
         random_biases(params.core, rng)
     elif layer == "grid":
         model = SequenceModel(GRID)
-        params = ModelParams(grid.GridLSTMParams.init(3, 2, rng, n_layers=2), ReadoutParams.init(2, 3, rng))
+        params = ModelParams(grid.GridLSTMParams.init(3, 2, rng, n_layers=2), linear_readout(2, 3, rng))
     else:
         bi = Bidirectional(SequenceLayer(gru.gru_forward, gru.gru_backward, gru.GRUParams.init))
         model = SequenceModel(bi)
@@ -153,7 +157,7 @@ def test_count_params():
     rng = np.random.default_rng(0)
     p = lstm.LSTMParams.init(3, 4, "NP", rng)
     assert count_params(p) == 4 * 4 * (3 + 4 + 1)
-    assert count_params(ModelParams(p, ReadoutParams.init(4, 2, rng))) == 128 + 2 * 4 + 2
+    assert count_params(ModelParams(p, linear_readout(4, 2, rng))) == 128 + 2 * 4 + 2
     assert count_params(grid.GridLSTMParams.init(1, 8, rng, n_layers=2)) == 8 + 2 * (16 * 64 + 64)
     with pytest.raises(ValueError, match="float arrays"):
         count_params({"name": "x"})
@@ -175,17 +179,10 @@ def test_bad_inputs():
         st.forward(ps, np.full((2, 1, 2), np.nan))
     with pytest.raises(TypeError, match="StackedCache"):
         st.backward(ps, None, np.zeros((2, 1, 3)))
-    p = ReadoutParams.init(3, 2, rng)
-    with pytest.raises(ValueError, match="h"):
-        readout_forward(p, np.zeros((2, 1, 4)))
-    with pytest.raises(TypeError, match="h"):
-        readout_forward(p, np.zeros((2, 1, 3), dtype=np.int64))
-    with pytest.raises(ValueError, match="dy"):
-        readout_backward(p, np.zeros((2, 1, 3)), np.zeros((2, 2, 2)))
-    with pytest.raises(TypeError, match="ReadoutParams"):
-        readout_forward(ps[0], np.zeros((2, 1, 3)))
     with pytest.raises(ValueError, match="n_out"):
-        ReadoutParams.init(3, -1)
+        linear_readout(3, -1)
+    with pytest.raises(ValueError, match="n_hidden"):
+        linear_readout(0, 2)
     model = SequenceModel(LSTM)
     with pytest.raises(TypeError, match="ModelParams"):
         model.forward(ps[0], np.zeros((2, 1, 2)))
