@@ -45,3 +45,44 @@ def test_importing_lstm_core_pulls_in_no_plotting_or_widgets():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"importing lstm_core imported {out.stdout.strip()}"
+
+
+def _chapter_links():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("chapter_links", ROOT / "_ext" / "chapter_links.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_chapter_numbers_in_docstrings_become_links_to_existing_chapters():
+    """_ext/chapter_links turns "Chapter N" in docstrings into links; every N must exist."""
+    import importlib
+    import inspect
+
+    cl = _chapter_links()
+    files = cl._chapter_files(ROOT)
+    assert sorted(files) == list(range(1, 19))
+    linked = 0
+    for m in pkgutil.walk_packages(lstm_core.__path__, "lstm_core."):
+        mod = importlib.import_module(m.name)
+        objs = [mod] + [v for _, v in inspect.getmembers(mod) if getattr(v, "__module__", None) == m.name]
+        for obj in objs:
+            lines = (inspect.getdoc(obj) or "").splitlines()
+            out = cl.link_lines(lines, files, m.name)        # raises on a chapter without a file
+            linked += sum(a != b for a, b in zip(lines, out))
+    assert linked > 100
+
+
+def test_chapter_links_leave_code_and_literal_blocks_alone():
+    cl = _chapter_links()
+    files = cl._chapter_files(ROOT)
+    out = cl.link_lines(["Fused (Chapters 8-10, 15) and ``Chapter 3``::", "", "    Chapter 5", "", "Chapter 2."],
+                        files)
+    assert out[0] == ("Fused (Chapters :doc:`8 </chapters/08_constant_error_carousel>`-"
+                      ":doc:`10 </chapters/10_peepholes>`, :doc:`15 </chapters/15_gru_and_variants>`) "
+                      "and ``Chapter 3``::")
+    assert out[2] == "    Chapter 5" and out[4] == "Chapter :doc:`2 </chapters/02_perceptron>`."
+    import pytest
+    with pytest.raises(Exception, match="Chapter 19"):
+        cl.link_lines(["see Chapter 19"], files)

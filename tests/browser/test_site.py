@@ -140,6 +140,22 @@ def test_navigation_search_and_downloads(open_page):
     assert notation, "the Notation chapter is not linked from a chapter page"
 
 
+def test_api_reference_links_back_to_the_chapters(open_page):
+    """Docstrings' "Chapter N" are links (``_ext/chapter_links.py``) to pages that exist."""
+    rec = open_page("appendix/api.html")
+    page = rec.page
+    hrefs = page.evaluate("""() => [...document.querySelectorAll('a.reference.internal')]
+        .map(a => a.getAttribute('href'))""")
+    hrefs = [h for h in hrefs if re.search(r"chapters/\d\d_", h or "")]
+    chapters = {h.split("#")[0] for h in hrefs}
+    assert len(chapters) >= 15, f"only {len(chapters)} chapters linked from the API reference"
+    for href in chapters:
+        assert (SITE / "appendix" / href).resolve().exists(), f"API reference links to missing {href}"
+    page.locator("a.reference.internal[href*='11_lstm_forward_backward']").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("chapters/11_lstm_forward_backward.html")
+
+
 # --- the checks can fail -------------------------------------------------------------------
 
 def test_math_check_fails_when_mathjax_is_missing(open_page):
