@@ -67,6 +67,16 @@ def _targets(t, D: int, dtype, plus_minus_one: bool = False) -> np.ndarray:
     return t_arr
 
 
+def _training_inputs(X, t, alpha, epochs, w0, b0, plus_minus_one: bool = False):
+    """Checked (X, t, α in X's dtype, epochs, w, b) for the training loops below."""
+    X = _examples(X)
+    D, n = X.shape
+    t = _targets(t, D, X.dtype, plus_minus_one=plus_minus_one)
+    alpha = positive_float("alpha", alpha)
+    epochs = positive_int("epochs", epochs)
+    return X, t, X.dtype.type(alpha), epochs, _weights(w0, n, X.dtype), _bias(b0, X.dtype)
+
+
 # ---------------------------------------------------------------------------------------
 # the perceptron (Rosenblatt 1958)
 
@@ -196,13 +206,8 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, alpha: float = 0.1, epochs: i
     -------
     PerceptronHistory
     """
-    X = _examples(X)
-    D, n = X.shape
-    t = _targets(t, D, X.dtype, plus_minus_one=True)
-    alpha = positive_float("alpha", alpha)
-    epochs = positive_int("epochs", epochs)
-    w, b = _weights(w0, n, X.dtype), _bias(b0, X.dtype)
-    a = X.dtype.type(alpha)
+    X, t, a, epochs, w, b = _training_inputs(X, t, alpha, epochs, w0, b0, plus_minus_one=True)
+    D = X.shape[0]
     ws, bs, mistakes = [w.copy()], [b], []
     for _ in range(epochs):
         wrong = 0
@@ -324,15 +329,10 @@ def train_delta_rule(X: np.ndarray, t: np.ndarray, alpha: float = 0.01, epochs: 
     -------
     DeltaRuleHistory
     """
-    X = _examples(X)
-    D, n = X.shape
-    t = _targets(t, D, X.dtype)
-    alpha = positive_float("alpha", alpha)
-    epochs = positive_int("epochs", epochs)
+    X, t, a, epochs, w, b = _training_inputs(X, t, alpha, epochs, w0, b0)
+    D = X.shape[0]
     if mode not in ("batch", "incremental"):
         raise ValueError(f"mode: expected 'batch' or 'incremental', got {mode!r}")
-    w, b = _weights(w0, n, X.dtype), _bias(b0, X.dtype)
-    a = X.dtype.type(alpha)
 
     def E(w, b):
         return 0.5 * float(np.sum((t - (X @ w + b)) ** 2))
