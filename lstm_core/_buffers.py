@@ -28,9 +28,21 @@ MIN_BYTES = 256 * 2**10
 
 _pool: OrderedDict[int, np.ndarray] = OrderedDict()    # id → array, least recently used first
 _lock = threading.Lock()
-# references to a pooled array that nobody else holds: the pool's dict, the local name ``a``,
-# and getrefcount's own argument (loops go over a list of keys so that no iterator holds one)
-_ONLY_POOL = 3
+
+
+def _refs_when_free() -> int:
+    """What ``sys.getrefcount`` reports for a pooled array that nobody else holds, measured with
+    the same access pattern as :func:`empty` (the pool's dict, the local name ``a``, and the
+    call's argument in CPython 3.11; measured rather than assumed, so a Python that counts
+    differently cannot make the pool hand out an array in use)."""
+    pool = {0: np.empty(1)}
+    for key in list(pool):
+        a = pool[key]
+        return sys.getrefcount(a)
+    raise AssertionError("unreachable")
+
+
+_ONLY_POOL = _refs_when_free()
 
 
 def empty(shape: tuple[int, ...], dtype) -> np.ndarray:
