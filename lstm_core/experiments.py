@@ -175,7 +175,7 @@ SETUPS: dict[str, TaskSetup] = {
         "multiplication", "multiplication_problem", 2, 1, task_kwargs=dict(T=100),
         core="lstm1997", n_cells=4, block_size=2, init_scale=0.1, input_gate_bias=3.0,
         output_gate_bias=0.0, batch_size=32, lr=0.01,
-        max_sequences=150_000, eval_every=50, max_error=0.02, error_kind="abs",
+        max_sequences=450_000, eval_every=50, max_error=0.02, error_kind="abs",
         criterion_kwargs=dict(tol=0.04)),
     # Exp. 6a: T = 100, 8 input symbols, 4 classes; H&S: 2 blocks of 2 cells
     "temporal_order": TaskSetup(
