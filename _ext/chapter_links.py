@@ -2,6 +2,7 @@
 API reference each such chapter number becomes a link to that chapter, the way d2l links its
 library code back to the text. Chapter N is the notebook ``chapters/NN_*.ipynb``; a number
 without a chapter file is an error, so a renamed chapter cannot leave dead links behind."""
+import functools
 import re
 from pathlib import Path
 
@@ -13,7 +14,8 @@ _REF = re.compile(rf"\bChapters? ({_NUM}(?:(?:, | and ){_NUM})*)")
 _LITERAL = re.compile(r"(``.*?``)")
 
 
-def _chapter_files(srcdir: str) -> dict[int, str]:
+@functools.lru_cache(maxsize=None)
+def _chapter_files(srcdir) -> dict[int, str]:
     files = {}
     for path in sorted(Path(srcdir, "chapters").glob("[0-9][0-9]_*.ipynb")):
         files[int(path.name[:2])] = f"/chapters/{path.stem}"

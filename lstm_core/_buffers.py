@@ -4,7 +4,8 @@
 arrays of T·B·G numbers per call (tens of MB at batch 64). Taken fresh from ``np.empty`` each
 time, that memory often comes straight from the operating system: the C allocator hands big
 freed blocks back, and the first write to every new page is a page fault. Measured on the
-project's machine, that was 10–25 % of a forward + backward pass at batch 32–64.
+project's machine, that was 13–30 % of a forward + backward pass at batch 32 and about 7 % at
+batch 64.
 
 :func:`empty` is ``np.empty`` with a memory: it keeps the arrays it made and hands one out again
 (same shape and dtype) once nothing else refers to it, i.e. once the cache or result that held

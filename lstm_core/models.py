@@ -178,7 +178,7 @@ def linear_readout(n_hidden: int, n_out: int, rng=None, dtype=np.float64) -> Rea
     """
     H = V.positive_int("n_hidden", n_hidden)
     K = V.positive_int("n_out", n_out)
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    rng = V.as_rng(rng)
     k = 1.0 / np.sqrt(H)
     return ReadoutParams(W=rng.uniform(-k, k, (K, H)).astype(dtype), b=rng.uniform(-k, k, K).astype(dtype),
                          activation="identity")
