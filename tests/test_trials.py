@@ -1,0 +1,157 @@
+"""The K-trial 1997 net (lstm_core.trials): gradients, agreement with lstm_core, trial independence."""
+import numpy as np
+import pytest
+
+from lstm_core import trials as tr
+from lstm_core.lstm import LSTMConfig, LSTMParams, lstm_forward
+from lstm_core.lstm_truncated import lstm_backward_truncated
+
+
+def _batch(rng, spec, K, B, T):
+    x = rng.normal(size=(T, K, B, spec.n_in))
+    t = rng.uniform(0.1, 0.9, size=(T, K, B, spec.n_out))
+    mask = (rng.uniform(size=(T, K, B, 1)) < 0.6).astype(float)
+    mask[-1] = 1.0
+    return x, t, mask
+
+
+def _random_nets(rng, spec, K, scale=0.7):
+    nets = tr.init_nets(spec, [int(s) for s in rng.integers(1 << 30, size=K)], scale=scale)
+    return nets
+
+
+SPECS = [
+    tr.NetSpec(n_in=3, n_out=2, n_blocks=2, block_size=2, recurrent=False, direct=True),
+    tr.NetSpec(n_in=2, n_out=1, n_blocks=1, block_size=1, output_gate=False, recurrent=False,
+               direct=True, bias_cells=False, bias_gates=False, g="logistic", h="identity"),
+    tr.NetSpec(n_in=4, n_out=3, n_blocks=3, block_size=1, recurrent=False, bias_out=False),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=["2x2-direct", "2a-like", "3x1"])
+def test_truncated_gradient_is_exact_without_recurrence(spec):
+    """Without recurrent sources the truncated gradient is the full gradient: central
+    differences in float64 agree to < 1e-6 relative error, for every weight that exists."""
+    rng = np.random.default_rng(7)
+    K, B, T = 2, 3, 6
+    nets = _random_nets(rng, spec, K)
+    x, t, mask = _batch(rng, spec, K, B, T)
+    grads = tr.backward(nets, x, t, mask)
+    masks = spec.masks()
+    eps = 1e-6
+    for name, W in nets.arrays().items():
+        num = np.zeros_like(W)
+        for idx in np.ndindex(W.shape):
+            if masks[name][idx[1:]] == 0:
+                continue
+            old = W[idx]
+            W[idx] = old + eps
+            Ep = tr.forward(nets, x, t, mask).E.sum()
+            W[idx] = old - eps
+            Em = tr.forward(nets, x, t, mask).E.sum()
+            W[idx] = old
+            num[idx] = (Ep - Em) / (2 * eps)
+        err = np.abs(grads[name] - num).max() / max(np.abs(num).max(), 1e-12)
+        assert err < 1e-6, (name, err)
+        assert np.abs(num).max() > 1e-6, name      # the check compares something
+
+
+@pytest.mark.parametrize("S,out_gate", [(1, True), (2, True), (2, False)])
+def test_recurrent_truncated_gradient_matches_lstm_core(S, out_gate):
+    """With recurrence from the cell outputs, the states and the truncated gradient equal
+    lstm_core's 1997 cell with lstm_backward_truncated (an independent implementation)."""
+    rng = np.random.default_rng(11)
+    I, nb, O, T, B = 3, 2, 2, 7, 4
+    C = nb * S
+    spec = tr.NetSpec(n_in=I, n_out=O, n_blocks=nb, block_size=S, output_gate=out_gate)
+    nets = _random_nets(rng, spec, 1, scale=0.6)
+    G = spec.n_gates
+    for n in ("W_c", "W_in", "W_out"):           # lstm_core's cells see y^c(t-1) only, not the gates
+        if getattr(nets, n) is not None:
+            getattr(nets, n)[:, :, I + C:I + C + G] = 0.0
+    x, t, mask = _batch(rng, spec, 1, B, T)
+    cache = tr.forward(nets, x, t, mask, keep_states=True)
+
+    cfg = LSTMConfig.preset("lstm1997", block_size=S, output_gate=out_gate)
+    rows = [nets.W_in[0], nets.W_c[0]] + ([nets.W_out[0]] if out_gate else [])
+    Wf = np.concatenate(rows, axis=0)
+    params = LSTMParams(W=Wf[:, :I].copy(), R=Wf[:, I:I + C].copy(), b=Wf[:, -1].copy(), config=cfg)
+    yc, lc = lstm_forward(params, x[:, 0])
+    np.testing.assert_allclose(lc.c[1:], cache.s[:, 0], rtol=0, atol=1e-13)   # c[0] = s(0)
+    # the error arriving at the cell outputs from the logistic output layer
+    v = np.concatenate([yc, x[:, 0], np.ones((T, B, 1))], axis=2)
+    yk = 1 / (1 + np.exp(-(v @ nets.W_k[0].T)))
+    np.testing.assert_allclose(yk, cache.y[:, 0], rtol=0, atol=1e-13)
+    dyk = -mask[:, 0] * (t[:, 0] - yk) * yk * (1 - yk)
+    dyc = dyk @ nets.W_k[0][:, :C]
+    ref = lstm_backward_truncated(params, cache=lc, dy=dyc)
+    ours = np.concatenate([cache.grads["W_in"][0], cache.grads["W_c"][0]]
+                          + ([cache.grads["W_out"][0]] if out_gate else []), axis=0)
+    np.testing.assert_allclose(ours[:, :I], ref.W, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(ours[:, I:I + C], ref.R, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(ours[:, -1], ref.b, rtol=1e-10, atol=1e-13)
+    ref_k = (dyk.reshape(-1, O).T @ v.reshape(-1, v.shape[2])) * spec.masks()["W_k"]  # no x→y links
+    np.testing.assert_allclose(cache.grads["W_k"][0], ref_k, rtol=1e-10, atol=1e-13)
+
+
+def test_weight_counts_match_the_paper():
+    """The paper's table 10, column w: 264/276 (exp. 1), 10,504 (2a), 664 (2c, p = 100),
+    102 (3a), 93 (4, 5), 156 (6a), 308 (6b)."""
+    ga = dict(bias_cells=False, bias_gates=True, bias_out=False)
+    assert tr.NetSpec(7, 7, 4, 1, **ga).n_weights() == 264
+    assert tr.NetSpec(7, 7, 3, 2, **ga).n_weights() == 276
+    assert tr.NetSpec(101, 101, 1, 1, output_gate=False, recurrent=False, direct=True,
+                      bias_cells=False, bias_gates=False, bias_out=False).n_weights() == 10504
+    none = dict(bias_cells=False, bias_gates=False, bias_out=False)
+    assert tr.NetSpec(104, 2, 2, 1, **none).n_weights() == 664
+    assert tr.NetSpec(1, 1, 3, 1, bias_out=False).n_weights() == 102
+    assert tr.NetSpec(2, 1, 2, 2).n_weights() == 93
+    assert tr.NetSpec(8, 4, 2, 2).n_weights() == 156
+    assert tr.NetSpec(8, 8, 3, 2).n_weights() == 308
+
+
+def test_trials_do_not_interact():
+    """Trial k's outputs and gradient do not depend on the other trials in the stack."""
+    rng = np.random.default_rng(3)
+    spec = tr.NetSpec(n_in=3, n_out=2, n_blocks=2, block_size=2)
+    nets = _random_nets(rng, spec, 4, scale=0.5)
+    x, t, mask = _batch(rng, spec, 4, 2, 9)
+    together = tr.forward(nets, x, t, mask)
+    for k in range(4):
+        alone = tr.forward(nets.take([k]), x[:, [k]], t[:, [k]], mask[:, [k]])
+        np.testing.assert_allclose(alone.y[:, 0], together.y[:, k], rtol=0, atol=1e-14)
+        for n in alone.grads:
+            np.testing.assert_allclose(alone.grads[n][0], together.grads[n][k], rtol=0, atol=1e-14)
+
+
+def test_blocks_switched_off_take_no_part():
+    """Sequential construction: a block that is off changes no output and learns nothing."""
+    rng = np.random.default_rng(5)
+    spec = tr.NetSpec(n_in=2, n_out=1, n_blocks=2, block_size=1, direct=True)
+    nets = tr.init_nets(spec, [1, 2], scale=0.5, on=[True, False])
+    x, t, mask = _batch(rng, spec, 2, 3, 5)
+    cache = tr.forward(nets, x, t, mask)
+    assert np.all(cache.grads["W_c"][:, 1] == 0) and np.all(cache.grads["W_in"][:, 1] == 0)
+    assert np.all(np.abs(cache.grads["W_c"][:, 0, :2]) > 0)   # the block that is on learns
+    nets_on = tr.init_nets(spec, [1, 2], scale=0.5)
+    gate_src = slice(2 + 2, 2 + 2 + 4)                          # y^in, y^out of both blocks
+    assert np.all(tr.forward(nets, x, t, mask).grads["W_c"][:, 0, [5, 7]] == 0)  # off block's gates
+    assert np.all(np.abs(tr.forward(nets_on, x, t, mask).grads["W_c"][:, 0, gate_src]) > 0)
+    nets2 = nets.copy()
+    nets2.W_c[:, 1] += 5.0                      # the off block's weights do not matter
+    np.testing.assert_array_equal(tr.forward(nets2, x).y, tr.forward(nets, x).y)
+
+
+def test_bad_input_is_named():
+    spec = tr.NetSpec(n_in=2, n_out=1)
+    nets = tr.init_nets(spec, [0, 1])
+    with pytest.raises(ValueError, match="x"):
+        tr.forward(nets, np.zeros((4, 3, 1, 2)))
+    with pytest.raises(ValueError, match="t"):
+        tr.forward(nets, np.zeros((4, 2, 1, 2)), np.zeros((4, 2, 1, 2)), np.ones((4, 2, 1, 1)))
+    with pytest.raises(ValueError, match="input_gate_bias"):
+        tr.init_nets(spec, [0], input_gate_bias=[-1.0, -2.0])
+    with pytest.raises(ValueError, match="NetSpec.g"):
+        tr.NetSpec(n_in=2, n_out=1, g="relu")
+    with pytest.raises(ValueError, match="rngs"):
+        tr.init_nets(spec, [])
