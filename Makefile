@@ -1,6 +1,7 @@
 # Understanding LSTM, executable — see README.md.
 #   make book   build the website into _build/html (creates .venv on first use)
 #   make test   every check: unit tests, nbval over all notebooks, book build, browser tests
+#   make student / make grade SUBMISSION=dir   coursework: the handout, and a submission's grade
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book test unit nbval browser notebooks serve lab bench clean help
+.PHONY: book test unit nbval browser notebooks serve lab bench clean help student grade
 
 help:
 	@echo "make book       build the website (_build/html); creates .venv when needed"
@@ -26,6 +27,8 @@ help:
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make lab        JupyterLab on the chapters"
 	@echo "make bench      LSTM speed benchmark (optional deps: benchmarks/requirements.txt)"
+	@echo "make student    the student edition without solutions, and its website (_build/student)"
+	@echo "make grade SUBMISSION=dir   grade a student repository: dir/grade.json, dir/grade.md (STRICT=1)"
 
 # The virtual environment is (re)built when missing or older than requirements.txt / pyproject.toml.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -59,6 +62,14 @@ notebooks: $(STAMP)
 	  echo ">>> executing $$nb"; \
 	  (cd "$$(dirname $$nb)" && $(CURDIR)/$(VENV)/bin/jupyter execute --inplace --timeout=600 "$$(basename $$nb)") || exit 1; \
 	done
+
+# Coursework (appendix/coursework.md): the handout without solutions, and the grader.
+student: $(STAMP)
+	$(PY) -m coursework student --out _build/student
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<student repository> [STRICT=1]"; exit 2; }
+	$(PY) -m coursework grade "$(SUBMISSION)" --jobs $(JOBS) $(if $(STRICT),--strict)
 
 serve:
 	@echo ">>> http://127.0.0.1:$(PORT)/"
