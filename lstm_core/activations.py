@@ -33,6 +33,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     Chapter 2 (the sigmoid unit). For x ≥ 0 it evaluates 1 / (1 + e^−x); for x < 0 the
     algebraically equal e^x / (1 + e^x). Both only ever exponentiate −|x| ≤ 0.
+
+    Book equations: eq-notation-squashers, eq-sigmoid
     """
     x = np.asarray(x)
     e = np.exp(-np.abs(x))
@@ -40,7 +42,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
-    """σ'(x) = σ(x)(1 − σ(x)); at most 1/4, reached at x = 0 (chapters 2 and 7)."""
+    """σ'(x) = σ(x)(1 − σ(x)); at most 1/4, reached at x = 0 (chapters 2 and 7).
+
+    Book equations: eq-notation-derivs, eq-sigmoid-deriv
+    """
     s = sigmoid(x)
     return s * (1.0 - s)
 
@@ -51,28 +56,43 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
 
 def tanh_deriv(x: np.ndarray) -> np.ndarray:
-    """tanh'(x) = 1 − tanh²(x); at most 1 at x = 0."""
+    """tanh'(x) = 1 − tanh²(x); at most 1 at x = 0.
+
+    Book equations: eq-notation-derivs
+    """
     t = np.tanh(x)
     return 1.0 - t * t
 
 
 def g1997(x: np.ndarray) -> np.ndarray:
-    """Cell-input squasher of the 1997 LSTM: g(x) = 4σ(x) − 2, range (−2, 2) (chapter 8)."""
+    """Cell-input squasher of the 1997 LSTM: g(x) = 4σ(x) − 2, range (−2, 2) (chapter 8).
+
+    Book equations: eq-notation-squashers
+    """
     return 4.0 * sigmoid(x) - 2.0
 
 
 def g1997_deriv(x: np.ndarray) -> np.ndarray:
-    """g'(x) = 4σ(x)(1 − σ(x)); at most 1 at x = 0."""
+    """g'(x) = 4σ(x)(1 − σ(x)); at most 1 at x = 0.
+
+    Book equations: eq-notation-derivs
+    """
     return 4.0 * sigmoid_deriv(x)
 
 
 def h1997(x: np.ndarray) -> np.ndarray:
-    """Cell-output squasher of the 1997 LSTM: h(x) = 2σ(x) − 1, range (−1, 1) (chapter 8)."""
+    """Cell-output squasher of the 1997 LSTM: h(x) = 2σ(x) − 1, range (−1, 1) (chapter 8).
+
+    Book equations: eq-notation-squashers
+    """
     return 2.0 * sigmoid(x) - 1.0
 
 
 def h1997_deriv(x: np.ndarray) -> np.ndarray:
-    """h'(x) = 2σ(x)(1 − σ(x)); at most 1/2 at x = 0."""
+    """h'(x) = 2σ(x)(1 − σ(x)); at most 1/2 at x = 0.
+
+    Book equations: eq-notation-derivs
+    """
     return 2.0 * sigmoid_deriv(x)
 
 
@@ -89,6 +109,8 @@ def identity_deriv(x: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Activation:
     """An activation function with its derivative, by net input and by output.
+
+    Book equations: eq-notation-derivs
 
     Attributes
     ----------

@@ -226,6 +226,8 @@ class Bidirectional:
     def forward(self, params: BidirectionalParams, x, state0=None) -> tuple[np.ndarray, BidirectionalCache]:
         """Run both layers over ``x`` and join them (Chapter 13).
 
+        Book equations: eq-blstm-layers, eq-blstm-output
+
         Parameters
         ----------
         params : BidirectionalParams
@@ -262,6 +264,8 @@ class Bidirectional:
         ∂E/∂b = Σ_t dy(t), ∂E/∂h→(t) = dy(t) W_f, ∂E/∂h←(t) = dy(t) W_b; without one,
         dy splits into its first H_f and last H_b columns. Each layer then runs its own BPTT,
         the backward layer on the reversed sequence; the input gradients add.
+
+        Book equations: eq-blstm-out-grads, eq-blstm-split
 
         Parameters
         ----------

@@ -150,6 +150,8 @@ def charlm_forward(params: ModelParams, ids, state0: LSTMState | None = None
                    ) -> tuple[np.ndarray, CharLMCache, LSTMState]:
     """Logits net_k(t) of the next character after each input character (Chapter 17).
 
+    Book equations: eq-app-readout
+
     Parameters
     ----------
     params : ModelParams
@@ -210,6 +212,8 @@ def charlm_loss_and_grads(params: ModelParams, inputs, targets, state0: LSTMStat
     """Cross-entropy per character E (nats), ∂E/∂θ, and the final state (Chapter 17).
 
     E = −(1 / TB) Σ_t Σ_b log softmax(net(t))_{targets[t, b]}.
+
+    Book equations: eq-app-loss, eq-app-delta
 
     Parameters
     ----------
@@ -368,6 +372,8 @@ def next_char_probabilities(net, temperature: float = 1.0) -> np.ndarray:
 
     τ = 1 gives the model's softmax; τ → 0 concentrates all mass on the most likely character
     (τ = 0 returns that one-hot limit, ties going to the first); τ → ∞ tends to uniform.
+
+    Book equations: eq-app-temperature
 
     Parameters
     ----------

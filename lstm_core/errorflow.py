@@ -44,6 +44,8 @@ def delta_jacobian(W_rec, fprime) -> np.ndarray:
     (l_0 = u, l_q = v): a sum over all n^{q−1} paths of products of f'(net)·w. In matrices,
     J(q) = diag(f'(t−q)) W_recᵀ · … · diag(f'(t−1)) W_recᵀ.
 
+    Book equations: eq-vg-one-step, eq-vg-recursion, eq-vg-paths, eq-cec-local-flow
+
     Parameters
     ----------
     W_rec : ndarray (n, n)
@@ -106,6 +108,8 @@ def lstm_error_flow(params: LSTMParams, x, q_max: int | None = None, state0: LST
 
     computed for all t in one full-BPTT pass (:func:`lstm_core.lstm.lstm_trace`); the initial
     state's gradient (q = T) comes from :func:`lstm_core.lstm.lstm_backward`.
+
+    Book equations: eq-forget-flow
 
     Parameters
     ----------

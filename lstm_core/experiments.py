@@ -220,6 +220,8 @@ def sequence_errors(y, batch, kind: str = "E") -> np.ndarray:
 
     ``kind="E"``: E_b = ½ Σ_t Σ_k m_b(t) e_k(t)²; ``kind="abs"``: the mean of |e_k(t)| over
     the scored entries. ``y`` has the layout of ``batch.t``.
+
+    Book equations: eq-ch16-window
     """
     y = V.float_array("y", y, ndim=3, shape=batch.t.shape)
     e = (batch.t - y) * batch.mask
@@ -303,6 +305,8 @@ def run_trial(s: TaskSetup, seed: int, verbose: bool = False) -> TrialResult:
     (three independent streams of ``np.random.default_rng(seed)``). Training is
     :func:`lstm_core.train.train` with :class:`~lstm_core.optim.Adam`, gradient clipping, and
     E = (1/B) Σ_b ½ Σ_t m_b(t) |t − y|² (:func:`lstm_core.readout.net_loss_and_grads`).
+
+    Book equations: eq-ch16-window
     """
     if not isinstance(s, TaskSetup):
         raise TypeError(f"s: expected a TaskSetup, got {type(s).__name__}")

@@ -187,6 +187,8 @@ def init_ffnn(sizes: Sequence[int], activations="logistic", seed=0, scale: float
 def ffnn_forward(params: FFNNParams, x: np.ndarray) -> FFNNCache:
     """Forward pass, layer by layer: ``net_j = Σ_i w_ji y_i + b_j``, ``y_j = f(net_j)`` (Chapter 3).
 
+    Book equations: eq-notation-unit, eq-ffnn-forward
+
     Parameters
     ----------
     params : FFNNParams
@@ -209,6 +211,8 @@ def ffnn_forward(params: FFNNParams, x: np.ndarray) -> FFNNCache:
 def output_delta(t: np.ndarray, y: np.ndarray, fprime: np.ndarray) -> np.ndarray:
     """Output deltas ``δ_k = f'(net_k)(t_k − y_k)`` for E = ½ Σ_k (t_k − y_k)² (Chapter 3).
 
+    Book equations: eq-ffnn-output-delta
+
     Parameters
     ----------
     t, y, fprime : ndarray, shape (B, n_L)
@@ -219,6 +223,8 @@ def output_delta(t: np.ndarray, y: np.ndarray, fprime: np.ndarray) -> np.ndarray
 
 def hidden_delta(fprime: np.ndarray, W_next: np.ndarray, delta_next: np.ndarray) -> np.ndarray:
     """Hidden deltas ``δ_j = f'(net_j) Σ_k w_kj δ_k`` (Chapter 3).
+
+    Book equations: eq-ffnn-hidden-delta
 
     Parameters
     ----------
@@ -239,6 +245,8 @@ def ffnn_backward(params: FFNNParams, cache: FFNNCache, dy: np.ndarray) -> FFNNG
     ``dy = −(t − y)`` and this is :func:`output_delta`. Hidden deltas follow from
     :func:`hidden_delta`. Every step reuses the forward pass's ``y`` (``f'`` is computed
     from the outputs, e.g. σ' = y(1 − y)).
+
+    Book equations: eq-ffnn-grad, eq-ffnn-output-delta, eq-ffnn-hidden-delta
 
     Parameters
     ----------
@@ -272,6 +280,8 @@ def ffnn_loss_and_grads(params: FFNNParams, x: np.ndarray, t: np.ndarray, mean: 
 
     Forward pass, :func:`lstm_core.losses.squared_error`, backward pass — the function a
     training loop (:func:`lstm_core.train.train`) calls each step.
+
+    Book equations: eq-ffnn-error
 
     Parameters
     ----------

@@ -40,6 +40,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     ``x`` is perturbed **in place**, one entry at a time, and restored afterwards, so ``f``
     must read ``x`` (e.g. a parameter array of a network) each time it is called.
 
+    Book equations: eq-notation-central
+
     Parameters
     ----------
     f : callable

@@ -169,6 +169,8 @@ def grid_block(W, b, h, m) -> tuple[np.ndarray, np.ndarray, GridBlockCache]:
     H = [h_1; …; h_D];  for each d: net_d = W_d H + b_d,  (i, f, z, o) = (σ, σ, tanh, σ)(net_d),
     m'_d = f ⊙ m_d + i ⊙ z,  h'_d = o ⊙ tanh(m'_d).
 
+    Book equations: eq-grid-block
+
     Parameters
     ----------
     W : ndarray (D·4N, D·N)
@@ -255,6 +257,8 @@ def _block_backward(cache: GridBlockCache, dh_new, dm_new):
 
 def grid_forward(params: GridLSTMParams, x, state0=None) -> tuple[np.ndarray, GridLSTMCache]:
     """Run a 2-D (time × depth) Grid LSTM over a sequence (Chapter 14).
+
+    Book equations: eq-grid-2d
 
     Parameters
     ----------

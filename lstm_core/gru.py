@@ -142,6 +142,8 @@ def gru_step(params: GRUParams, x_t, h_prev) -> tuple[np.ndarray, GRUStepCache]:
     r = σ(W_r x + U_r h + b_r),  u = σ(W_u x + U_u h + b_u),
     ỹ = tanh(W_c x + U_c (r ⊙ h) + b_c),  y(t) = u ⊙ h + (1 − u) ⊙ ỹ   (h = y(t−1)).
 
+    Book equations: eq-gru
+
     Parameters
     ----------
     params : GRUParams
@@ -176,6 +178,8 @@ def gru_step_backward(params: GRUParams, cache: GRUStepCache, dh) -> tuple[GRUGr
         ∂E/∂net_u = ∂E/∂u ⊙ u(1 − u),   ∂E/∂net_r = ∂E/∂r ⊙ r(1 − r),
         ∂E/∂y(t−1) = dh ⊙ u + (∂E/∂net_c U_c) ⊙ r + [∂E/∂net_r, ∂E/∂net_u] [U_r; U_u].
 
+    Book equations: eq-gru-dnet, eq-gru-dh
+
     Parameters
     ----------
     params : GRUParams
@@ -208,6 +212,8 @@ def gru_step_backward(params: GRUParams, cache: GRUStepCache, dh) -> tuple[GRUGr
 
 def gru_forward(params: GRUParams, x, state0=None) -> tuple[np.ndarray, GRUCache]:
     """Run a GRU over a sequence (Chapter 15); the fused equivalent of looping :func:`gru_step`.
+
+    Book equations: eq-gru
 
     Parameters
     ----------
@@ -251,6 +257,8 @@ def gru_backward(params: GRUParams, cache: GRUCache, dy, dstate_T=None) -> tuple
     reaches y(t) from the output, dy[t], to the one flowing back from step t+1. The weight
     gradients are sums over time, ∂E/∂W = Σ_t ∂E/∂net(t)^T x(t); the input-side sums are one
     matmul over all steps.
+
+    Book equations: eq-gru-dnet, eq-gru-dh
 
     Parameters
     ----------

@@ -56,6 +56,8 @@ def _batch_size(shape: tuple[int, ...]) -> int:
 def error(y: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The book's error signal ``e_k = t_k − y_k`` (Chapter 1), elementwise.
 
+    Book equations: eq-notation-error
+
     Parameters
     ----------
     y : ndarray, shape (..., K)
@@ -73,6 +75,8 @@ def squared_error(y: np.ndarray, t: np.ndarray, mean: bool = False) -> LossResul
 
     Chapter 2 (the delta rule minimises it), Chapter 3 (backpropagation), Chapter 5 (summed
     over time as E_total = Σ_t E(t)).
+
+    Book equations: eq-notation-error, eq-ffnn-error, eq-bptt-error
 
     Parameters
     ----------
@@ -122,6 +126,8 @@ def softmax(net: np.ndarray) -> np.ndarray:
 
     Chapter 17 (sampling a language model). Overflow-free, like :func:`log_softmax`.
 
+    Book equations: eq-app-softmax
+
     Parameters
     ----------
     net : ndarray, shape (..., K)
@@ -161,6 +167,8 @@ def softmax_cross_entropy(net: np.ndarray, t, mean: bool = False) -> LossResult:
     Chapters 16-17 (classification at the end of a sequence, character-level language model).
     The loss is computed from the logits with :func:`log_softmax` (log-sum-exp), never from
     rounded probabilities, so it stays finite for logits of any size.
+
+    Book equations: eq-app-loss, eq-app-delta
 
     Parameters
     ----------

@@ -407,6 +407,9 @@ def lstm_step(params: LSTMParams, x_t, state: LSTMState | None = None) -> tuple[
 
     with f_in = f_φ = f_out = σ; absent gates are 1 (CIFG: y^φ = 1 − y^in).
 
+    Book equations: eq-cec-state, eq-cec-output, eq-forget-state, eq-peep-no-peep, eq-peep-nets,
+    eq-fwd-in, eq-fwd-phi, eq-fwd-netc, eq-fwd-state, eq-fwd-out, eq-fwd-y, eq-ch16-cell
+
     Parameters
     ----------
     params : LSTMParams
@@ -468,6 +471,9 @@ def lstm_step_backward(params: LSTMParams, cache: LSTMStepCache,
         ∂E/∂y^in  = Σ_v ∂E/∂s_c g(net_c)   ∂E/∂y^φ = Σ_v ∂E/∂s_c s_c(t−1)
         ∂E/∂s_c(t−1) = ∂E/∂s_c y^φ + w_in,c ∂E/∂net_in + w_φ,c ∂E/∂net_φ
         ∂E/∂y(t−1) = R^T ∂E/∂net,   ∂E/∂x(t) = W^T ∂E/∂net
+
+    Book equations: eq-cec-unit-jacobian, eq-forget-flow, eq-peep-state-error, eq-bwd-out,
+    eq-bwd-state, eq-bwd-c, eq-bwd-gates
 
     Parameters
     ----------
@@ -553,6 +559,10 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
     :mod:`lstm_core._buffers`, which hands out the arrays of earlier calls once their caches are
     gone (fresh memory costs a page fault per page). Tests assert the result equals looping
     :func:`lstm_step`.
+
+    Book equations: eq-cec-state, eq-cec-output, eq-cec-random-walk, eq-forget-state,
+    eq-forget-bound, eq-peep-nets, eq-fwd-in, eq-fwd-phi, eq-fwd-netc, eq-fwd-state, eq-fwd-out,
+    eq-fwd-y, eq-ch16-cell
 
     Parameters
     ----------
@@ -654,6 +664,9 @@ def lstm_backward(params: LSTMParams, cache: LSTMCache, dy,
     are sums over time, done after the loop as one matmul each:
     ∂E/∂W = Σ_t ∂E/∂net(t)^T x(t), ∂E/∂R = Σ_t ∂E/∂net(t)^T y(t−1), and ∂E/∂x = ∂E/∂net W.
     Nothing is truncated; compare :func:`lstm_core.lstm_truncated.lstm_backward_truncated`.
+
+    Book equations: eq-peep-state-error, eq-bwd-out, eq-bwd-state, eq-bwd-c, eq-bwd-gates,
+    eq-bwd-weights
 
     Parameters
     ----------
@@ -834,6 +847,8 @@ class LSTMTrace:
 
 def lstm_trace(params: LSTMParams, x, dy=None, state0: LSTMState | None = None) -> LSTMTrace:
     """Forward (and, with ``dy``, full-BPTT backward) pass, returning an :class:`LSTMTrace`.
+
+    Book equations: eq-bwd-out, eq-bwd-state, eq-bwd-c, eq-bwd-gates
 
     Parameters
     ----------

@@ -318,7 +318,10 @@ def delay_targets(batch, delay: int):
 
 
 def count_params(params) -> int:
-    """Number of trainable numbers in ``params`` (any dataclass / dict / list of float arrays)."""
+    """Number of trainable numbers in ``params`` (any dataclass / dict / list of float arrays).
+
+    Book equations: eq-complexity-w, eq-grid-count
+    """
     arrays = named_arrays(params)
     if not arrays:
         raise ValueError(f"params: expected float arrays (a dataclass, dict or list of them), "

@@ -89,6 +89,8 @@ class SGD:
 
         Δθ(n) = −α ∂E/∂θ + μ Δθ(n−1),      θ ← θ + Δθ(n)
 
+    Book equations: eq-notation-delta, eq-ffnn-update
+
     Attributes
     ----------
     lr : float

@@ -86,6 +86,8 @@ def sgn(net: np.ndarray) -> np.ndarray:
 
     Note ``sgn(0) = −1`` here, as in the perceptron's definition ``o = 1 if w·x + b > 0,
     −1 otherwise``; a perceptron started at w = 0, b = 0 therefore answers −1 everywhere.
+
+    Book equations: eq-perceptron-output
     """
     net = np.asarray(net)
     return np.where(net > 0, 1, -1).astype(net.dtype if net.dtype.kind == "f" else np.float64)
@@ -93,6 +95,8 @@ def sgn(net: np.ndarray) -> np.ndarray:
 
 def perceptron_output(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     """Perceptron outputs ``o_d = sgn(w·x_d + b)`` for every example (Chapter 2).
+
+    Book equations: eq-perceptron-output
 
     Parameters
     ----------
@@ -121,6 +125,8 @@ def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, t: float, alpha: f
 
     Nothing changes when the example is already classified correctly (t = o); otherwise the
     weights move by ±2α x towards the correct side.
+
+    Book equations: eq-perceptron-rule
 
     Parameters
     ----------
@@ -245,6 +251,8 @@ def delta_rule_step(w: np.ndarray, b: float, X: np.ndarray, t: np.ndarray, alpha
     Pass all D examples for the batch rule, one example (``X`` of shape (1, n)) for the
     incremental (stochastic) rule.
 
+    Book equations: eq-delta-gradient, eq-delta-rule
+
     Parameters
     ----------
     w : ndarray, shape (n,)
@@ -308,6 +316,8 @@ def train_delta_rule(X: np.ndarray, t: np.ndarray, alpha: float = 0.01, epochs: 
     * ``mode="incremental"``: D steps per epoch, one example at a time, in the given order.
       With a fixed α it ends in a small cycle around the least-squares weights, whose size
       shrinks with α.
+
+    Book equations: eq-delta-error, eq-delta-rule
 
     Parameters
     ----------
@@ -382,6 +392,8 @@ def sigmoid_unit(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     """Outputs ``o_d = σ(net_d)``, ``net_d = w·x_d + b``, of a sigmoid unit (Chapter 2).
 
     Shapes as in :func:`perceptron_output`; returns ``(D,)`` values in (0, 1).
+
+    Book equations: eq-sigmoid
     """
     return sigmoid(linear_output(w, b, X))
 
@@ -421,6 +433,8 @@ def sigmoid_unit_gradient(w: np.ndarray, b: float, X: np.ndarray, t: np.ndarray)
     Gradient descent w ← w − α ∂E/∂w is then the delta rule with the extra factor
     σ'(net) ≤ 1/4 — the factor that, multiplied over many layers or time steps, makes
     errors vanish (Chapter 7).
+
+    Book equations: eq-sigmoid-gradient
 
     Parameters
     ----------

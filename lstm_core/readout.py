@@ -128,6 +128,8 @@ def readout_forward(params: ReadoutParams, h, x=None) -> tuple[np.ndarray, Reado
     """Output units on every time step: y^k(t) = f_k(Σ_j w_kj y^j(t) + Σ_i v_ki x_i(t) + b_k)
     (Chapter 16).
 
+    Book equations: eq-ch16-readout, eq-app-readout
+
     Parameters
     ----------
     params : ReadoutParams
@@ -328,6 +330,8 @@ def net_loss_and_grads(params: NetParams, batch) -> tuple[float, NetGrads]:
     The mask m_b(t) of the batch (:class:`lstm_core.tasks.TaskBatch`) selects the scored steps;
     the sum over sequences is divided by B so a learning rate does not depend on the batch size.
     Ready for :func:`lstm_core.train.train` as ``loss_and_grads``.
+
+    Book equations: eq-ch16-loss
 
     Parameters
     ----------

@@ -235,6 +235,8 @@ def rnn_step(params: RNNParams, x_t, y_prev) -> tuple[np.ndarray, StepCache]:
 
         net_k(t) = Σ_l w_kl y^l(t−1) + Σ_i w_ki x_i(t) + b_k,    y^k(t) = f(net_k(t))
 
+    Book equations: eq-notation-unit, eq-rnn-net, eq-bptt-forward, eq-rtrl-net
+
     Parameters
     ----------
     params : RNNParams
@@ -263,6 +265,8 @@ def rnn_forward(params: RNNParams, x, state0=None) -> tuple[np.ndarray, RNNCache
     Same equations as :func:`rnn_step` (and tested equal to it), but the input part
     Σ_i w_ki x_i(t) + b_k is computed for all T steps in one matmul, leaving one (B, n)×(n, n)
     recurrent matmul per step.
+
+    Book equations: eq-rnn-net, eq-rnn-unfold, eq-bptt-forward, eq-cec-constant
 
     Parameters
     ----------
@@ -316,6 +320,8 @@ def bptt_delta_step(W_rec, fprime_t, e_t, delta_next) -> np.ndarray:
 
     The sum over l runs over the units that unit k feeds, i.e. a column of W_rec:
     in code ``delta_next @ W_rec``.
+
+    Book equations: eq-bptt-delta, eq-vg-delta, eq-cec-local-flow
 
     Parameters
     ----------
@@ -384,6 +390,8 @@ def bptt_deltas(params: RNNParams, cache: RNNCache, dy, dstate_T=None) -> np.nda
 
     Runs :func:`bptt_delta_step` for t = T, T−1, …, 1 with e(t) = −dy(t) and δ(T+1) = 0.
 
+    Book equations: eq-notation-delta, eq-bptt-delta-def, eq-bptt-delta
+
     Parameters
     ----------
     params : RNNParams
@@ -431,6 +439,8 @@ def rnn_backward(params: RNNParams, cache: RNNCache, dy, dstate_T=None):
         ∂E/∂b_i  = −Σ_t δ_i(t)
 
     Sums also run over the batch. Cost O(T B n²) time, O(T B n) memory.
+
+    Book equations: eq-bptt-delta, eq-bptt-grad
 
     Parameters
     ----------
@@ -520,6 +530,8 @@ def rnn_backward_truncated(params: RNNParams, cache: RNNCache, dy, h: int, dstat
     The errors of all sources t are carried back together, one lag k = 0, …, h at a time
     (a loop over lags, vectorised over t), costing O(h T B n²).
 
+    Book equations: eq-bptt-truncated
+
     Parameters
     ----------
     params : RNNParams
@@ -564,6 +576,8 @@ def rtrl_sensitivity_step(W_rec, fprime_t, p_prev, z_t) -> np.ndarray:
     with p^k_ij(t) = ∂y^k(t)/∂w_ij, δ_ik the Kronecker delta (not a BPTT delta), and the
     weights w_ij collected in one matrix W = [W_rec | W_in | b] of shape (n, n+I+1) whose
     inputs are z(t) = [y(t−1), x(t), 1]. Cost O(B n²·n(n+I+1)) = O(n⁴) per step.
+
+    Book equations: eq-rtrl-recursion
 
     Parameters
     ----------
@@ -617,6 +631,8 @@ class RTRL:
     one may update the weights each step (online learning, Williams & Zipser 1989). The object
     holds ``params`` by reference; after an in-place update, later steps use the new weights
     while p still describes the old ones — the usual online-RTRL approximation.
+
+    Book equations: eq-rtrl-p, eq-rtrl-recursion, eq-rtrl-update
 
     Attributes
     ----------
@@ -692,6 +708,8 @@ def rnn_rtrl_gradient(params: RNNParams, x, dy, state0=None) -> tuple[RNNGrads, 
     Equal to :func:`rnn_backward`'s ``grads`` up to rounding (tested to ~1e-12), at
     O(T B n⁴) cost instead of O(T B n²).
 
+    Book equations: eq-rtrl-update
+
     Parameters
     ----------
     params : RNNParams
@@ -752,6 +770,8 @@ def error_flow(params: RNNParams, x, q_max: int | None = None, state0=None, dy_T
 
     i.e. ∂E(T)/∂y(T−q) = dy_T · Π_{m=0}^{q−1} diag(f'(net(T−m))) W_rec, the product of q
     per-step Jacobians whose norm vanishes or explodes with q.
+
+    Book equations: eq-vg-bound, eq-cec-constant
 
     Parameters
     ----------

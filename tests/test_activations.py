@@ -13,6 +13,8 @@ from lstm_core.gradcheck import relative_error
 NAMES = ["logistic", "tanh", "g1997", "h1997", "identity"]
 
 
+@pytest.mark.equations("eq-notation-derivs", "eq-sigmoid-deriv",
+                        compares="finite differences of each squashing function")
 @pytest.mark.parametrize("name", NAMES)
 def test_derivative_matches_central_differences(name):
     act = A.get(name)
@@ -22,6 +24,8 @@ def test_derivative_matches_central_differences(name):
     assert relative_error(act.deriv(x), numeric) < 1e-8
 
 
+@pytest.mark.equations("eq-notation-derivs", "eq-sigmoid-deriv",
+                        compares="an identity: the derivative from the output y equals the derivative from net")
 @pytest.mark.parametrize("name", NAMES)
 def test_derivative_from_output_equals_derivative(name):
     act = A.get(name)
@@ -49,6 +53,8 @@ def test_logistic_quarter_at_zero():
     assert A.sigmoid_deriv(np.array(0.0)) == 0.25
 
 
+@pytest.mark.equations("eq-notation-squashers",
+                        compares="another implementation: 4/(1 + e^−x) − 2 and 2/(1 + e^−x) − 1")
 def test_g_and_h_are_scaled_logistics():
     x = np.linspace(-5, 5, 11)
     assert np.allclose(A.g1997(x), 4 / (1 + np.exp(-x)) - 2)

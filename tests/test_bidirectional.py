@@ -74,6 +74,8 @@ def test_gradients_with_rnn_inside(T, B, I, H):
     assert {"fwd.W_in", "fwd.W_rec", "bwd.W_rec", "W_f", "x"} <= set(errors)
 
 
+@pytest.mark.equations("eq-blstm-out-grads", "eq-blstm-split",
+                        compares="finite differences of E, LSTM layers inside")
 @pytest.mark.parametrize("preset", ["vanilla", "gers2002", "CIFG"])
 def test_gradients_with_lstm_inside(preset):
     """BLSTM proper (Graves & Schmidhuber 2005), with LSTMState initial states and their gradients."""
@@ -116,6 +118,8 @@ def test_gradients_with_different_layers_and_nesting():
     assert_gradients_exact(outer, po, x, rng)
 
 
+@pytest.mark.equations("eq-blstm-layers",
+                        compares="another implementation: each layer run on its own, forwards and on the reversed sequence")
 def test_halves_are_the_layer_forwards_and_backwards_in_time():
     rng, bi, p, x = setup(GRU, 5, 2, 3, 4)
     y, cache = bi.forward(p, x)
@@ -126,6 +130,7 @@ def test_halves_are_the_layer_forwards_and_backwards_in_time():
     np.testing.assert_array_equal(cache.h_bwd, y[:, :, 4:])
 
 
+@pytest.mark.equations("eq-blstm-output", compares="another implementation: the output layer written out")
 def test_output_layer_equation():
     rng, bi, p, x = setup(GRU, 4, 3, 2, 3, n_out=2)
     y, cache = bi.forward(p, x)

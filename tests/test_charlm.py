@@ -30,6 +30,7 @@ def _fd_errors(p, inp, tgt, s0):
     return errs
 
 
+@pytest.mark.equations("eq-app-delta", compares="finite differences of the cross-entropy per character")
 @pytest.mark.parametrize("K,H,T,B,config", [(4, 3, 5, 2, "vanilla"), (3, 1, 1, 1, "vanilla"),
                                             (5, 2, 3, 1, "NP"), (2, 4, 2, 3, "CIFG")])
 def test_gradient_matches_finite_differences(K, H, T, B, config):
@@ -57,6 +58,8 @@ def test_initial_state_gradient_matches_finite_differences():
         assert gradcheck.relative_error(getattr(dstate0, name), num) < 1e-6, name
 
 
+@pytest.mark.equations("eq-app-loss", "eq-app-readout",
+                        compares="another implementation: the mean of −log softmax at the targets")
 def test_loss_is_mean_cross_entropy_per_character():
     rng = np.random.default_rng(1)
     p = _random_model(rng, 4, 3)

@@ -8,6 +8,8 @@ from lstm_core.checks import cec
 from lstm_core.lstm import LSTMConfig, LSTMParams, LSTMState, lstm_step
 
 
+@pytest.mark.equations("eq-peep-nets", "eq-forget-state",
+                        compares="another implementation: the exercise checkers' reference step")
 def test_references_agree_with_lstm_step():
     # the checkers' equations are the lstm module's: one step of a gers2002 cell
     rng = np.random.default_rng(0)

@@ -60,6 +60,7 @@ def test_decay_mistakes_fail_with_a_hint(fn, hint):
     assert not r.passed and hint in r.message, r.message
 
 
+@pytest.mark.equations("eq-concl-decay", compares="known values: ρ of an exact geometric sequence")
 def test_decay_rate_recovers_an_exact_geometric_sequence():
     assert decay_rate(2.0 * 0.7 ** np.arange(10)) == pytest.approx(0.7, rel=1e-12)
     with pytest.raises(ValueError, match="at least 2"):

@@ -89,6 +89,8 @@ def test_flow_equals_backward_on_suffixes():
     np.testing.assert_allclose(flow.norm_s, np.sqrt((flow.grad_s ** 2).sum(axis=(1, 2))))
 
 
+@pytest.mark.equations("eq-forget-flow",
+                        compares="a bound: an open forget gate keeps the state error, a closed one wipes it out")
 def test_open_forget_gate_keeps_the_state_error():
     """With y^φ ≈ 1 and nothing else feeding back, ∂E/∂s_c(T−q) stays near ∂E/∂s_c(T)."""
     rng = np.random.default_rng(0)
@@ -153,6 +155,8 @@ def _path_sum(W, fprime, u, v):
     return total
 
 
+@pytest.mark.equations("eq-vg-paths", "eq-vg-one-step",
+                        compares="another implementation: the explicit sum over all paths of products")
 @pytest.mark.parametrize("n,q,seed", [(1, 1, 0), (3, 1, 1), (3, 4, 2), (2, 5, 3)])
 def test_delta_jacobian_is_the_path_sum(n, q, seed):
     rng = np.random.default_rng(seed)
@@ -164,6 +168,8 @@ def test_delta_jacobian_is_the_path_sum(n, q, seed):
             assert J[v, u] == pytest.approx(_path_sum(W, fprime, u, v), rel=1e-12, abs=1e-15)
 
 
+@pytest.mark.equations("eq-vg-one-step", "eq-vg-recursion",
+                        compares="another implementation: BPTT's deltas with the error injected at the last step")
 def test_delta_jacobian_matches_bptt_deltas():
     """Inject e at the last step only: BPTT's δ(T−q) = J(q) δ(T), f' taken from the forward pass."""
     from lstm_core.rnn import RNNParams, bptt_deltas, rnn_forward

@@ -16,6 +16,8 @@ CASES = [
 ]
 
 
+@pytest.mark.equations("eq-ffnn-grad", "eq-ffnn-output-delta", "eq-ffnn-hidden-delta",
+                        compares="finite differences of E for every weight and bias, and of every layer's net input")
 @pytest.mark.parametrize("sizes,B,acts", CASES)
 def test_backward_matches_finite_differences(sizes, B, acts):
     rng = np.random.default_rng(len(sizes) * 100 + B)
@@ -61,6 +63,8 @@ def test_backward_fd_random_architectures(seed):
     assert len(errors) == 2 * L and max_error(errors) < 1e-6, (sizes, acts, errors)
 
 
+@pytest.mark.equations("eq-ffnn-forward", "eq-ffnn-output-delta", "eq-ffnn-hidden-delta", "eq-ffnn-grad",
+                        compares="another implementation: the forward pass, the deltas and the gradient written out")
 def test_book_delta_formulas_by_hand():
     rng = np.random.default_rng(3)
     p = F.init_ffnn([3, 4, 2], "logistic", seed=rng, scale=1.0)

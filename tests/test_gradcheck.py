@@ -5,6 +5,7 @@ import pytest
 from lstm_core.gradcheck import check_gradients, max_error, numerical_gradient, relative_error
 
 
+@pytest.mark.equations("eq-notation-central", compares="known values: the exact gradient of a quadratic form")
 def test_numerical_gradient_of_quadratic_form():
     rng = np.random.default_rng(1)
     A = rng.normal(size=(5, 5))

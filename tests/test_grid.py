@@ -59,6 +59,8 @@ def make(T, B, I, N, L, seed=0, dtype=np.float64):
     return rng, p, x
 
 
+@pytest.mark.equations("eq-grid-block", "eq-grid-2d",
+                        compares="another implementation: the grid swept point by point with per-dimension weights")
 @pytest.mark.parametrize("T,B,I,N,L", SHAPES)
 def test_forward_matches_unfused_reference(T, B, I, N, L):
     rng, p, x = make(T, B, I, N, L)
@@ -129,6 +131,8 @@ def test_block_backward_matches_finite_differences(D, B, N):
         assert relative_error(got, numerical_gradient(loss, arr)) < 1e-6
 
 
+@pytest.mark.equations("eq-grid-block", "eq-grid-2d",
+                        compares="an identity: a grid point is the block on its two neighbours' vectors")
 def test_block_is_the_grid_point_and_dimensions_have_own_weights():
     rng, p, x = make(1, 2, 2, 3, 1, seed=4)
     y, cache = grid_forward(p, x)

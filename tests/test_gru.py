@@ -34,6 +34,7 @@ def make(T, B, I, H, seed=0, dtype=np.float64):
     return rng, p, x, h0
 
 
+@pytest.mark.equations("eq-gru", compares="another implementation: the gates and candidate written out")
 @pytest.mark.parametrize("T,B,I,H", SHAPES)
 def test_forward_matches_unfused_reference(T, B, I, H):
     _, p, x, h0 = make(T, B, I, H)
@@ -74,6 +75,7 @@ def test_reset_gate_zero_hides_the_old_state_from_the_candidate():
     np.testing.assert_allclose(cache.c[0], np.tanh(a_c), atol=1e-15)
 
 
+@pytest.mark.equations("eq-gru-dnet", "eq-gru-dh", compares="finite differences of a sequence's error")
 @pytest.mark.parametrize("T,B,I,H", SHAPES)
 def test_bptt_matches_finite_differences(T, B, I, H):
     rng, p, x, h0 = make(T, B, I, H, seed=10 + T + H)
@@ -103,6 +105,7 @@ def test_bptt_without_dstate_T_and_state0():
     assert dh0.shape == (2, 3) and np.any(dh0 != 0)
 
 
+@pytest.mark.equations("eq-gru-dnet", "eq-gru-dh", compares="finite differences of one step")
 @pytest.mark.parametrize("B,I,H", [(1, 1, 1), (3, 2, 4)])
 def test_step_backward_matches_finite_differences(B, I, H):
     rng, p, x, h0 = make(1, B, I, H, seed=20 + H)

@@ -8,6 +8,8 @@ from lstm_core.gradcheck import numerical_gradient, relative_error
 SHAPES = [(1,), (5,), (1, 1), (3, 4), (1, 1, 1), (4, 2, 3), (1, 3, 2)]
 
 
+@pytest.mark.equations("eq-notation-error", "eq-ffnn-error", "eq-bptt-error",
+                        compares="finite differences of E, and E written out")
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("mean", [False, True])
 def test_squared_error_value_and_fd_gradient(shape, mean):
@@ -22,6 +24,7 @@ def test_squared_error_value_and_fd_gradient(shape, mean):
     np.testing.assert_allclose(dy * (B if mean else 1), -(t - y), rtol=1e-12)
 
 
+@pytest.mark.equations("eq-notation-error", compares="known values of e and E")
 def test_squared_error_keeps_float32_and_error_signal():
     y = np.array([[0.5, 1.0]], dtype=np.float32)
     t = np.array([[1.0, 0.0]], dtype=np.float32)
@@ -31,6 +34,7 @@ def test_squared_error_keeps_float32_and_error_signal():
     np.testing.assert_array_equal(losses.error(y, t), [[0.5, -1.0]])
 
 
+@pytest.mark.equations("eq-app-delta", compares="finite differences of the cross-entropy")
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("mean", [False, True])
 @pytest.mark.parametrize("labels", [True, False])
@@ -48,6 +52,8 @@ def test_softmax_cross_entropy_fd_gradient(shape, mean, labels):
     assert np.isfinite(E) and E >= 0
 
 
+@pytest.mark.equations("eq-app-loss", "eq-app-delta",
+                        compares="an identity: the gradient is (p − t)/N and E is the mean of −log p")
 def test_labels_and_one_hot_agree_and_gradient_is_p_minus_t():
     rng = np.random.default_rng(2)
     net = rng.normal(size=(3, 5, 4))

@@ -56,6 +56,8 @@ def test_layout_is_i_f_z_o_with_gates_per_block():
     assert LSTMParams.init(2, 3, "FGR", rng=0).Q.shape == (9, 9)
 
 
+@pytest.mark.equations("eq-fwd-in", "eq-fwd-phi", "eq-fwd-netc", "eq-fwd-state", "eq-fwd-out", "eq-fwd-y",
+                        compares="another implementation: the fused sequence function against the written-out step, every preset")
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("S", [1, 2])
 def test_forward_equals_step_loop(name, S):
@@ -82,6 +84,8 @@ def test_in_place_squashers_match_activations_module(g):
     np.testing.assert_allclose(cache.hc[0], act.get(g)(cache.c[1]), atol=1e-15)
 
 
+@pytest.mark.equations("eq-cec-state",
+                        compares="an identity: each state is the previous one plus its block's gated input")
 def test_memory_block_cells_share_their_gates():
     cfg = LSTMConfig.preset("lstm1997", block_size=2)
     p, x, s0, _ = _setup("lstm1997", 3, 2, 2, 4, S=2)
@@ -126,6 +130,8 @@ def _fd_sequence(name, shape, S, seed):
     return errs
 
 
+@pytest.mark.equations("eq-peep-state-error", "eq-bwd-out", "eq-bwd-state", "eq-bwd-c", "eq-bwd-gates", "eq-bwd-weights",
+                        compares="finite differences of a sequence's error, every preset, every weight, input and initial state")
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("S", [1, 2])
 def test_bptt_matches_finite_differences(name, S):
@@ -135,6 +141,8 @@ def test_bptt_matches_finite_differences(name, S):
         assert {"W", "R", "b", "x", "y0", "c0"} <= set(errs)
 
 
+@pytest.mark.equations("eq-peep-state-error", "eq-bwd-out", "eq-bwd-state", "eq-bwd-c", "eq-bwd-gates", "eq-cec-unit-jacobian",
+                        compares="finite differences of one step, every preset")
 @pytest.mark.parametrize("name", ALL)
 def test_step_backward_matches_finite_differences(name):
     p, x, s0, rng = _setup(name, 1, 2, 3, 2, seed=3)
@@ -154,6 +162,8 @@ def test_step_backward_matches_finite_differences(name):
     assert max(errs.values()) < 1e-6, errs
 
 
+@pytest.mark.equations("eq-bwd-weights",
+                        compares="an identity: each input weight's gradient is −Σ_t δ(t) x(t) from the trace's deltas")
 def test_trace_deltas_are_minus_dE_dnet():
     p, x, s0, rng = _setup("vanilla", 3, 2, 2, 3, seed=4)
     dy = rng.normal(size=(3, 2, 3))

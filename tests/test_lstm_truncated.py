@@ -30,6 +30,8 @@ def _max_err(g1, g2):
     return max(relative_error(getattr(g1, f), getattr(g2, f)) for f in FIELDS if getattr(g1, f) is not None)
 
 
+@pytest.mark.equations("eq-trunc-state", "eq-trunc-ds",
+                        compares="another implementation: the partials carried forward against the errors carried back along the carousel")
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("S", [1, 2])
 def test_forward_dS_equals_backward_carousel(name, S):
@@ -104,6 +106,7 @@ def test_bad_input():
         lstm_backward_truncated(p, cache, np.zeros((5, 2, 2), dtype=np.int64))
 
 
+@pytest.mark.equations("eq-trunc-ds", compares="finite differences, where the truncation drops nothing")
 @pytest.mark.parametrize("name", ALL)
 def test_truncated_matches_finite_differences_where_nothing_is_dropped(name):
     from lstm_core.gradcheck import check_gradients

@@ -48,6 +48,8 @@ def test_optimisers_minimise_a_quadratic(make, dtype):
     assert opt.steps == 1500
 
 
+@pytest.mark.equations("eq-notation-delta", "eq-ffnn-update",
+                        compares="known values of one update w ← w − α ∂E/∂w")
 def test_sgd_step_is_minus_lr_grad_and_momentum_recursion():
     p = {"w": np.array([1.0, 2.0])}
     g = {"w": np.array([0.5, -1.0])}

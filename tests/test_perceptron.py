@@ -11,11 +11,14 @@ T_OR = np.array([-1, 1, 1, 1])
 T_XOR = np.array([-1, 1, 1, -1])
 
 
+@pytest.mark.equations("eq-perceptron-output", compares="known values of sgn, 0 included")
 def test_sgn_threshold_at_zero():
     np.testing.assert_array_equal(P.sgn(np.array([-2.0, 0.0, 1e-300, 3.0])), [-1, -1, 1, 1])
     assert P.sgn(np.float32(0.5)).dtype == np.float32
 
 
+@pytest.mark.equations("eq-perceptron-rule",
+                        compares="known values of one update, and no change when the example is right")
 def test_perceptron_update_rule():
     w, b = np.array([0.5, -1.0]), 0.25
     x = np.array([1.0, 2.0])
@@ -73,6 +76,8 @@ def test_least_squares_matches_lstsq():
     np.testing.assert_allclose(np.append(w, b), ref, rtol=1e-12)
 
 
+@pytest.mark.equations("eq-delta-rule",
+                        compares="another implementation: the least-squares solution it must converge to")
 def test_batch_delta_rule_reaches_least_squares():
     X, t = _noisy_linear()
     w_ls, b_ls = P.least_squares(X, t)
@@ -108,6 +113,8 @@ def test_delta_rule_diverges_loudly():
         P.train_delta_rule(X, t, alpha=5.0, epochs=2000)
 
 
+@pytest.mark.equations("eq-sigmoid-gradient",
+                        compares="finite differences of E for every weight and the bias")
 @pytest.mark.parametrize("D,n", [(1, 1), (4, 3), (7, 1)])
 def test_sigmoid_unit_gradient_fd(D, n):
     rng = np.random.default_rng(D * 10 + n)

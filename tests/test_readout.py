@@ -47,6 +47,8 @@ def test_readout_backward_matches_finite_differences(T, B, I, H, K, activation, 
         assert dx is None
 
 
+@pytest.mark.equations("eq-ch16-readout", "eq-app-readout",
+                        compares="another implementation: the output units written out")
 def test_readout_forward_equations():
     rng, p = make_readout(3, 2, 4, "logistic", True, seed=1)
     h, x = rng.normal(size=(2, 1, 3)), rng.normal(size=(2, 1, 4))
@@ -88,6 +90,8 @@ def test_net_backward_matches_finite_differences(kind, T, B, I, H, K):
     assert relative_error(dx, numerical_gradient(E, x)) < 1e-6
 
 
+@pytest.mark.equations("eq-ch16-loss",
+                        compares="another implementation: the masked error written out, and its gradient")
 def test_net_loss_is_masked_mean_squared_error_and_its_gradient():
     rng = np.random.default_rng(4)
     batch = tasks.adding_problem(rng, 3, T=6)

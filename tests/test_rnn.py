@@ -45,6 +45,8 @@ def reference_forward(p, x, y0, extra_net=None):
 
 # ------------------------------------------------------------------------------ forward
 
+@pytest.mark.equations("eq-notation-unit", "eq-rnn-net", "eq-bptt-forward", "eq-rtrl-net",
+                        compares="another implementation: the sums over units and inputs written out, unit by unit")
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "identity"])
 @pytest.mark.parametrize("T,B,I,n", SHAPES[:3])
 def test_forward_matches_unit_by_unit_reference(T, B, I, n, activation):
@@ -54,6 +56,8 @@ def test_forward_matches_unit_by_unit_reference(T, B, I, n, activation):
     np.testing.assert_allclose(y, reference_forward(p, x, y0), rtol=1e-12, atol=1e-13)
 
 
+@pytest.mark.equations("eq-rnn-unfold",
+                        compares="another implementation: the unfolded net as a loop of one-step calls")
 def test_sequence_equals_looped_step_and_default_state_is_zero():
     _, p, x, y0 = make(5, 3, 2, 4, seed=1)
     y, cache = rnn_forward(p, x, y0)
@@ -97,6 +101,8 @@ def squared_loss(p, x, y0, target, g_T=None):
     return E
 
 
+@pytest.mark.equations("eq-bptt-delta", "eq-bptt-grad",
+                        compares="finite differences of the sequence's error, every weight, input and initial state")
 @pytest.mark.parametrize("activation", ["logistic", "tanh"])
 @pytest.mark.parametrize("T,B,I,n", SHAPES)
 def test_bptt_matches_finite_differences(T, B, I, n, activation):
@@ -113,6 +119,8 @@ def test_bptt_matches_finite_differences(T, B, I, n, activation):
     assert relative_error(dy0, numerical_gradient(E, y0)) < 1e-6
 
 
+@pytest.mark.equations("eq-notation-delta", "eq-bptt-delta-def", "eq-bptt-grad",
+                        compares="finite differences: each net input perturbed directly; the weight gradient as the sum over time written out")
 def test_deltas_are_minus_dE_dnet():
     """The book's sign: δ(t) = −∂E/∂net(t), checked by perturbing each net directly."""
     rng, p, x, y0 = make(4, 2, 2, 3, seed=3, activation="logistic")
@@ -136,6 +144,8 @@ def test_deltas_are_minus_dE_dnet():
     np.testing.assert_allclose(grads.W_rec, manual, rtol=1e-12)
 
 
+@pytest.mark.equations("eq-bptt-delta", "eq-vg-delta",
+                        compares="another implementation: the delta recursion one step at a time")
 def test_sequence_backward_equals_looped_step_backward_and_delta_step():
     rng, p, x, y0 = make(5, 2, 3, 4, seed=4)
     dy = rng.normal(size=(5, 2, 4))
@@ -177,6 +187,8 @@ def truncated_by_sources(p, cache, dy, h):
     return -np.einsum("tbi,tbj->ij", delta, cache.y_prev), -(delta[0] @ p.W_rec)
 
 
+@pytest.mark.equations("eq-bptt-truncated",
+                        compares="another implementation: each injected error back-propagated on its own, h steps")
 @pytest.mark.parametrize("h", [0, 1, 2, 4])
 def test_truncated_bptt_matches_its_definition(h):
     rng, p, x, y0 = make(6, 2, 2, 3, seed=5, activation="logistic")
@@ -188,6 +200,8 @@ def test_truncated_bptt_matches_its_definition(h):
     np.testing.assert_allclose(dy0, dy0_ref, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.equations("eq-bptt-truncated",
+                        compares="an identity: h ≥ T − 1 gives full BPTT, shorter truncation differs")
 @pytest.mark.parametrize("T", [1, 2, 5])
 def test_truncation_at_least_T_equals_full_bptt_and_shorter_differs(T):
     rng, p, x, y0 = make(T, 2, 3, 3, seed=6 + T)
@@ -208,6 +222,7 @@ def test_truncation_at_least_T_equals_full_bptt_and_shorter_differs(T):
 
 # ------------------------------------------------------------------------------ RTRL
 
+@pytest.mark.equations("eq-rtrl-update", "eq-rtrl-net", compares="finite differences, and BPTT's gradient")
 @pytest.mark.parametrize("activation", ["logistic", "tanh"])
 @pytest.mark.parametrize("T,B,I,n", [(1, 1, 1, 1), (5, 2, 3, 3), (4, 3, 2, 2)])
 def test_bptt_rtrl_and_finite_differences_agree(T, B, I, n, activation):
@@ -228,6 +243,8 @@ def test_bptt_rtrl_and_finite_differences_agree(T, B, I, n, activation):
         np.testing.assert_allclose(getattr(rtrl_array, name), getattr(rtrl, name), rtol=1e-13)
 
 
+@pytest.mark.equations("eq-rtrl-p", "eq-rtrl-recursion",
+                        compares="finite differences of the output with respect to every weight")
 def test_sensitivities_are_dy_dw():
     """p^k_ij(T) = ∂y^k(T)/∂w_ij, compared with finite differences of the forward pass."""
     rng, p, x, y0 = make(4, 2, 2, 3, seed=8, activation="logistic")
@@ -246,6 +263,8 @@ def test_sensitivities_are_dy_dw():
                                        rtol=1e-7, atol=1e-10)
 
 
+@pytest.mark.equations("eq-rtrl-recursion",
+                        compares="another implementation: the recursion written out for every k, i, j")
 def test_rtrl_sensitivity_step_equals_unit_by_unit_formula():
     rng = np.random.default_rng(9)
     B, n, M = 2, 3, 6
@@ -263,6 +282,7 @@ def test_rtrl_sensitivity_step_equals_unit_by_unit_formula():
                     assert got[b, k, i, j] == pytest.approx(want, rel=1e-12, abs=1e-14)
 
 
+@pytest.mark.equations("eq-rtrl-update", compares="another implementation: BPTT on the sequence so far")
 def test_online_rtrl_gradient_so_far_equals_bptt_on_the_prefix():
     rng, p, x, y0 = make(5, 2, 2, 3, seed=11)
     target = rng.normal(size=(5, 2, 3))
@@ -341,6 +361,8 @@ def test_error_flow_matches_finite_differences():
     np.testing.assert_allclose(flow.grad[T], dy0, rtol=1e-12)
 
 
+@pytest.mark.equations("eq-vg-bound",
+                        compares="a bound: a logistic unit's error shrinks by at least |w|/4 per step")
 def test_error_flow_of_one_logistic_unit_respects_the_quarter_bound():
     """Chapter 7: one unit with self-weight w loses at least a factor 0.25|w| per step."""
     for w in (1.0, 3.0, 3.9):

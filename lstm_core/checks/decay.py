@@ -24,6 +24,8 @@ __all__ = ["decay_rate", "check_decay_rate"]
 def decay_rate(norms) -> float:
     """ρ = exp(slope) of the least-squares line through (q, ln norms[q]), q = 0, 1, … (Chapter 18).
 
+    Book equations: eq-concl-decay
+
     Parameters
     ----------
     norms : array (Q,), Q ≥ 2, entries > 0
