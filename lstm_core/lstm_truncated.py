@@ -85,6 +85,8 @@ def lstm_backward_truncated(params: LSTMParams, cache: LSTMCache, dy,
 
     See the module docstring for the equations and for exactly which terms are dropped.
 
+    Book equations: eq-trunc-state, eq-trunc-ds
+
     Parameters
     ----------
     params : LSTMParams
@@ -92,8 +94,6 @@ def lstm_backward_truncated(params: LSTMParams, cache: LSTMCache, dy,
         From :func:`lstm_core.lstm.lstm_forward` with the same ``params``.
     dy : ndarray (T, B, H)
         ∂E/∂y^c(t), the error arriving at each cell output from the layer above.
-    Book equations: eq-trunc-state, eq-trunc-ds
-
     return_trace : bool
         Also return a :class:`TruncatedTrace`.
 
@@ -208,6 +208,8 @@ def lstm_backward_carousel(params: LSTMParams, cache: LSTMCache, dy) -> LSTMGrad
     makes the two equal; the tests assert it for every preset.
 
     Parameters and return value as :func:`lstm_backward_truncated` (without the trace).
+
+    Book equations: eq-trunc-state
     """
     cfg, lay, dy = _check(params, cache, dy)
     dtype = params.W.dtype
@@ -215,8 +217,6 @@ def lstm_backward_carousel(params: LSTMParams, cache: LSTMCache, dy) -> LSTMGrad
     S = cfg.block_size
     g_fn, h_fn = act.get(cfg.input_activation), act.get(cfg.output_activation)
     A, C = cache.act, cache.c
-
-    Book equations: eq-trunc-state
     DA = np.zeros_like(A)                          # ∂E/∂net(t), fused layout
     ds = np.zeros((B, H), dtype)
     for t in reversed(range(T)):
