@@ -314,3 +314,55 @@ def test_softmax_is_exp_over_its_sum():
 def test_temperature_divides_the_logits(tau):
     net = np.random.default_rng(32).normal(scale=2.0, size=(4, 7))
     np.testing.assert_allclose(next_char_probabilities(net, tau), losses.softmax(net / tau), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- chapter 11: the backward pass written out
+
+
+def book_backward(p: LSTMParams, tr, dy):
+    """Full BPTT of a layer of one-cell blocks with all three gates and peepholes, in the book's
+    notation (chapter 11), from the end of the sequence back: ε_c(t) = −∂E/∂y^c(t) (the output's
+    error plus what the next step's net inputs send back through R), then
+    δ_out = f'_out h(s_c) ε_c,
+    e_s(t) = ε_c y^out h'(s_c) + w_out,c δ_out(t) + e_s(t+1) y^φ(t+1) + w_in,c δ_in(t+1) + w_φ,c δ_φ(t+1),
+    δ_c = g'(net_c) y^in e_s,  δ_in = f'_in g(net_c) e_s,  δ_φ = f'_φ s_c(t−1) e_s."""
+    cfg = p.config
+    T, B, H = dy.shape
+    lay = cfg.layout(H)
+    w_in, w_phi, w_out = p.P
+    g_d, h_d = act.get(cfg.input_activation).deriv, act.get(cfg.output_activation).deriv
+    out = {k: np.zeros((T, B, H)) for k in ("out", "s", "c", "in", "phi")}
+    nxt = {k: np.zeros((B, H)) for k in ("s", "in", "phi")}
+    delta_next = np.zeros((B, cfg.n_rows(H)))                  # δ of every net input at t+1
+    y_phi_next = np.zeros((B, H))
+    for t in range(T - 1, -1, -1):
+        eps = -dy[t] + delta_next @ p.R                         # ε_c(t)
+        d_out = tr.y_out[t] * (1 - tr.y_out[t]) * tr.h[t] * eps
+        e_s = (eps * tr.y_out[t] * h_d(tr.s[t + 1]) + w_out * d_out
+               + nxt["s"] * y_phi_next + w_in * nxt["in"] + w_phi * nxt["phi"])
+        d_c = g_d(tr.net_c[t]) * tr.y_in[t] * e_s
+        d_in = tr.y_in[t] * (1 - tr.y_in[t]) * tr.g[t] * e_s
+        d_phi = tr.y_phi[t] * (1 - tr.y_phi[t]) * tr.s[t] * e_s
+        for k, v in (("out", d_out), ("s", e_s), ("c", d_c), ("in", d_in), ("phi", d_phi)):
+            out[k][t] = v
+        nxt = {"s": e_s, "in": d_in, "phi": d_phi}
+        y_phi_next = tr.y_phi[t]
+        delta_next = np.zeros_like(delta_next)
+        for k, v in (("i", d_in), ("f", d_phi), ("z", d_c), ("o", d_out)):
+            delta_next[:, lay[k]] = v
+    return out
+
+
+@pytest.mark.equations("eq-bwd-out", "eq-bwd-state", "eq-bwd-c", "eq-bwd-gates", "eq-peep-state-error",
+                       compares="another implementation: the chapter's backward equations written out, "
+                                "step by step, against the deltas and state errors of full BPTT")
+@pytest.mark.parametrize("preset", ["gers2002", "vanilla"])
+def test_lstm_backward_is_the_chapters_backward_equations(preset):
+    rng = np.random.default_rng(40)
+    p = LSTMParams.init(2, 3, preset, rng=rng, scale=0.8)
+    x, dy = rng.normal(size=(5, 2, 2)), rng.normal(size=(5, 2, 3))
+    tr = lstm_trace(p, x, dy)
+    book = book_backward(p, tr, dy)
+    for name, got in (("out", tr.delta_out), ("s", tr.e_s), ("c", tr.delta_c), ("in", tr.delta_in),
+                      ("phi", tr.delta_phi)):
+        np.testing.assert_allclose(got, book[name], rtol=1e-10, atol=1e-13, err_msg=name)
