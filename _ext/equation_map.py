@@ -279,7 +279,11 @@ def marked_checks(root: Path = ROOT) -> tuple[list[Check], list[str]]:
     checks, problems = [], []
     for path in sorted(Path(root, "tests").rglob("test_*.py")):
         rel = path.relative_to(root).as_posix()
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError as e:
+            problems.append(f"{rel}: cannot be read for equations markers ({e.msg}, line {e.lineno})")
+            continue
         scopes = [("", tree.body)] + [(f"{n.name}::", n.body) for n in tree.body if isinstance(n, ast.ClassDef)]
         for prefix, body in scopes:
             for node in body:
