@@ -169,6 +169,8 @@ def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: i
     ref = Path(reference).resolve()
     trusted = ref / "lstm_core"
     env = dict(os.environ)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")   # notebooks run side by side: one BLAS thread each (as make does)
     if trusted.is_dir():
         env["PYTHONPATH"] = os.pathsep.join([str(ref)] + [p for p in [env.get("PYTHONPATH")] if p])
     else:
