@@ -7,6 +7,7 @@ The last tests break a page on purpose (block MathJax, block the widget manager)
 that these same checks then fail, so they cannot pass vacuously.
 """
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -178,3 +179,74 @@ def test_stepper_check_fails_when_the_widget_manager_is_missing(open_page):
     assert rec.page.locator(".lstm-stepper").count() == 0 or stepper_problems(rec.page), \
         "stepper check passed although the widget manager was blocked"
     assert stepper_problems(rec.page), "stepper check passed although the widget manager was blocked"
+
+
+# --- the page as a book: one search box, folded figure code, code that fits, honest links ------
+
+FOLD_SHOW, FOLD_HIDE = "Show the plotting code", "Hide the plotting code"
+SEARCH_BOXES = """() => [...document.querySelectorAll(
+    '.search-button-field, .search-button, #searchbox input, form.bd-search input')]
+    .filter(e => e.offsetParent !== null && e.getBoundingClientRect().width > 0).length"""
+CUT_OFF_CODE = """() => {
+    document.querySelectorAll('details').forEach(d => d.open = true);   // folded code too
+    return [...document.querySelectorAll('div.highlight pre')]
+        .filter(p => p.scrollWidth > p.clientWidth + 1)
+        .map(p => p.textContent.trim().split('\\n')[0].slice(0, 60));
+}"""
+
+
+def folded_cells(path: str) -> int:
+    """How many code cells of the page's notebook are folded as plotting code."""
+    nb = json.loads((SITE.parents[1] / path.replace(".html", ".ipynb")).read_text(encoding="utf-8"))
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code"
+               and "hide-input" in c["metadata"].get("tags", [])
+               and c["metadata"].get("mystnb", {}).get("code_prompt_show") == FOLD_SHOW)
+
+
+@pytest.mark.parametrize("width", [1280, 500])
+def test_exactly_one_search_box(open_page, width):
+    for path in ("intro.html", CHAPTERS[0]):
+        rec = open_page(path)
+        rec.page.set_viewport_size({"width": width, "height": 900})
+        rec.page.wait_for_timeout(200)
+        assert rec.page.evaluate(SEARCH_BOXES) == 1, f"{path} at {width}px: not exactly one search box"
+
+
+def test_search_box_count_sees_a_second_box(open_page):
+    rec = open_page(CHAPTERS[0])
+    rec.page.evaluate("""() => { const b = document.querySelector('.search-button-field');
+                                 b.parentElement.appendChild(b.cloneNode(true)); }""")
+    assert rec.page.evaluate(SEARCH_BOXES) == 2
+
+
+def test_plotting_code_is_folded_and_unfolds_on_a_click(open_page):
+    folded_pages = 0
+    for path in CHAPTERS:
+        expected = folded_cells(path)
+        if not expected:
+            continue
+        folded_pages += 1
+        page = open_page(path).page
+        folds = page.locator(f"details.above-input:has(p.collapsed:text-is('{FOLD_SHOW}'))")
+        assert folds.count() == expected, f"{path}: {folds.count()} folded code cells, notebook has {expected}"
+        fold = folds.first
+        code = fold.locator("div.cell_input pre")
+        assert not code.is_visible(), f"{path}: folded plotting code is visible before a click"
+        # the figure itself is not folded: it follows the toggle
+        assert fold.locator("xpath=following-sibling::*[1]").is_visible()
+        fold.locator("summary").click()
+        code.wait_for(state="visible", timeout=5000)
+        assert fold.locator("summary p.expanded").inner_text().strip() == FOLD_HIDE
+    assert folded_pages >= 5, f"only {folded_pages} chapters fold plotting code"
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_code_lines_are_not_cut_off(open_page, path):
+    cut = open_page(path).page.evaluate(CUT_OFF_CODE)
+    assert not cut, f"{path}: code blocks wider than their box: {cut[:5]}"
+
+
+def test_cut_off_check_fails_without_wrapping(open_page):
+    page = open_page("chapters/04_recurrent_networks.html").page
+    page.add_style_tag(content="div.highlight pre { white-space: pre !important; }")
+    assert page.evaluate(CUT_OFF_CODE), "cut-off check passed on code that does not wrap"
