@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb)) $(wildcard appendix/*.ipynb)
 PORT ?= 8000
 JOBS ?= 2
+# BOOK_REPO_URL=https://github.com/OWNER/REPO: the book's repository for the site's GitHub icon and
+# Binder/Colab buttons (read by _ext/header.py). Unset: the GitHub `origin`; empty: no such links.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The book's matrices are small: one BLAS thread per process is faster than two competing ones
