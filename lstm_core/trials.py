@@ -206,7 +206,7 @@ class TrialNets:
 
     def take(self, idx) -> "TrialNets":
         """The trials ``idx`` only (copies), e.g. to drop finished trials."""
-        idx = np.asarray(idx)
+        idx = np.asarray(idx, dtype=np.int64)
         return replace(self, **{n: a[idx].copy() for n, a in self.arrays().items()},
                        on=self.on[idx].copy())
 

@@ -1,0 +1,299 @@
+"""The Hochreiter & Schmidhuber (1997) battery, as the paper ran it, at its trial counts (Chapter 16).
+
+    .venv/bin/python experiments/run_hs97.py                 # the whole battery, two workers
+    .venv/bin/python experiments/run_hs97.py --only hs97-2a  # some experiments
+    .venv/bin/python experiments/run_hs97.py --quick         # smoke run: 2 trials, tiny budgets
+
+Each experiment's trials run together in one process (lstm_core.trials: a trial axis on every
+array); two worker processes take experiments from the queue, longest first. Every finished
+trial is appended to ``results/hs97/<id>.jsonl`` at once, so an interrupted run resumes where it
+stopped (finished trials are not re-run). ``results/summary.json`` is rewritten after each
+experiment from all the per-trial files, with the library fingerprint
+(:func:`fingerprint`) that ``tests/test_experiments.py`` recomputes.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from lstm_core import hs97
+from lstm_core import trials as tr
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+TRIALS_DIR = RESULTS / "hs97"
+SUMMARY = RESULTS / "summary.json"
+
+# --------------------------------------------------------------------------------------------
+# The paper's setups (tables 10 and 11 of Hochreiter & Schmidhuber 1997) and our departures
+# --------------------------------------------------------------------------------------------
+GA = dict(bias_cells=False, bias_gates=True, bias_out=False)         # "ga": gates biased
+NONE = dict(bias_cells=False, bias_gates=False, bias_out=False)
+B1 = dict(bias_cells=True, bias_gates=True, bias_out=False)          # "b1": hidden units
+ALL = dict(bias_cells=True, bias_gates=True, bias_out=True)          # "all" non-input units
+NET_2A_PAPER = tr.NetSpec(101, 101, 1, 1, output_gate=False, recurrent=False, direct=True,
+                          g="logistic", h="identity", **NONE)
+# our departure for 2a/2b: a zero-centred cell input g = 2σ − 1 ∈ (−1, 1) instead of σ ∈ (0, 1)
+NET_2A = tr.NetSpec(101, 101, 1, 1, output_gate=False, recurrent=False, direct=True,
+                    g="h1997", h="identity", **NONE)
+G_NOTE = ("cell input g zero-centred, 2σ − 1 in (−1, 1), instead of the paper's logistic σ in "
+          "(0, 1); control: hs97-2a-paper-g")
+
+BATCH_NOTE = ("minibatch of 8 sequences per update, gradients summed (the paper: one sequence "
+              "per update); control: hs97-4-T100-b8 against hs97-4-T100")
+STREAK_NOTE = ("the 10,000-sequence success streak is counted on training sequences while "
+               "learning continues; the count reported is where the streak began")
+
+
+def _e(id_, chapter, published, departures, trials, **kw):
+    return dict(id=id_, chapter=chapter, published=published, departures=departures,
+                trials=trials, setup=hs97.Setup(id=id_, **kw))
+
+
+EXPERIMENTS = [
+    _e("hs97-1", 16, dict(success_pct=100, sequences=8440, source="Table 1 (3 blocks of size 2, lr 0.5)"),
+       ["30 trials with 30 different training/test set pairs (the paper: 3 pairs x 10 initialisations)",
+        "test strings may repeat training strings (the paper excludes them)",
+        "frozen test every 100 sequences"], 30,
+       spec=tr.NetSpec(7, 7, 3, 2, **GA), task="reber", scale=0.2, output_gate_bias=(-1, -2, -3),
+       lr=0.5, stop="test", n_train=256, n_test=256, eval_every=100, max_sequences=60_000),
+    _e("hs97-1-noogb", 16, dict(success_pct=None, sequences=None, source="ablation of section 4, remedy 2"),
+       ["as hs97-1, output-gate biases random in ±0.2 instead of -1, -2, -3 (abuse-problem remedy off)"], 30,
+       spec=tr.NetSpec(7, 7, 3, 2, **GA), task="reber", scale=0.2, output_gate_bias=None,
+       lr=0.5, stop="test", n_train=256, n_test=256, eval_every=100, max_sequences=60_000),
+    _e("hs97-2a", 16, dict(success_pct=100, sequences=5040, source="Table 2 (LSTM, p = 100)"),
+       [G_NOTE, STREAK_NOTE, "plateau rule for adding the cell: the mean number of wrongly "
+        "predicted steps per sequence over 200 sequences is not 1 % below that of the previous 200"], 18,
+       spec=NET_2A, task="noise_free_long_lag", task_kwargs=dict(p=100), scale=0.2, lr=1.0,
+       stop="streak", tol=0.25, score="all", sequential=True, max_sequences=40_000, n_test=64),
+    _e("hs97-2a-paper-g", 16, dict(success_pct=100, sequences=5040, source="Table 2 (LSTM, p = 100)"),
+       ["control for the g departure: as hs97-2a with the paper's logistic g in (0, 1)", STREAK_NOTE], 18,
+       spec=NET_2A_PAPER, task="noise_free_long_lag", task_kwargs=dict(p=100), scale=0.2, lr=1.0,
+       stop="streak", tol=0.25, score="all", sequential=True, max_sequences=40_000, n_test=64),
+    _e("hs97-2a-noseq", 16, dict(success_pct=None, sequences=None, source="ablation of section 4, remedy 1"),
+       ["as hs97-2a, the cell present from the start (no sequential construction)", G_NOTE,
+        STREAK_NOTE], 18,
+       spec=NET_2A, task="noise_free_long_lag", task_kwargs=dict(p=100), scale=0.2, lr=1.0,
+       stop="streak", tol=0.25, score="all", sequential=False, max_sequences=40_000, n_test=64),
+    _e("hs97-2b", 16, dict(success_pct=100, sequences=5680, source="section 5.2, task 2b (mean of 18 trials)"),
+       [G_NOTE, STREAK_NOTE, "sequential construction as in hs97-2a"], 18,
+       spec=NET_2A, task="random_long_lag", task_kwargs=dict(p=100), scale=0.2, lr=1.0,
+       stop="streak", tol=0.25, score="end", sequential=True, max_sequences=40_000),
+    _e("hs97-2c-q100", 16, dict(success_pct=100, sequences=31000, source="Table 3 (q = 100, p = 100)"),
+       [STREAK_NOTE], 20,
+       spec=tr.NetSpec(104, 2, 2, 1, **NONE), task="distractor_long_lag",
+       task_kwargs=dict(q=100, p=100), scale=0.2, lr=0.01, stop="streak", tol=0.2,
+       max_sequences=150_000),
+    _e("hs97-2c-q1000", 16, dict(success_pct=100, sequences=135000, source="Table 3 (q = 1000, p = 100)"),
+       [STREAK_NOTE, "5 trials (the paper: 20)", BATCH_NOTE], 5,
+       spec=tr.NetSpec(104, 2, 2, 1, **NONE), task="distractor_long_lag",
+       task_kwargs=dict(q=1000, p=100), scale=0.2, lr=0.01, batch_size=8, stop="streak", tol=0.2,
+       max_sequences=150_000, n_test=512),
+    _e("hs97-3a", 16, dict(success_pct=100, sequences=27380, source="Table 4 (T = 100, N = 3, ST1)"),
+       ["frozen test on 256 fresh sequences every 100 training sequences (ST1)"], 10,
+       spec=tr.NetSpec(1, 1, 3, 1, **B1), task="two_sequence", task_kwargs=dict(T=100, N=3),
+       scale=0.1, input_gate_bias=(-1, -3, -5), output_gate_bias=(-2, -4, -6), lr=1.0,
+       stop="test", tol=0.2, eval_every=100, max_sequences=150_000),
+    _e("hs97-4-T100", 16, dict(success_pct=100, sequences=74000, source="Table 7 (T = 100)"),
+       [], 10,
+       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="adding", task_kwargs=dict(T=100), scale=0.1,
+       input_gate_bias=(-3, -6), lr=0.5, stop="window", tol=0.04, beta=0.01, max_sequences=200_000),
+    _e("hs97-4-T100-b8", 16, dict(success_pct=100, sequences=74000, source="Table 7 (T = 100)"),
+       ["control for the minibatch departure: " + BATCH_NOTE], 10,
+       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="adding", task_kwargs=dict(T=100), scale=0.1,
+       input_gate_bias=(-3, -6), lr=0.5, batch_size=8, stop="window", tol=0.04, beta=0.01,
+       max_sequences=200_000),
+    _e("hs97-4-T100-noigb", 16, dict(success_pct=None, sequences=None, source="ablation of section 4 (state drift)"),
+       ["as hs97-4-T100, input-gate biases random in ±0.1 instead of -3, -6 (drift remedy off)"], 10,
+       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="adding", task_kwargs=dict(T=100), scale=0.1,
+       input_gate_bias=None, lr=0.5, stop="window", tol=0.04, beta=0.01, max_sequences=150_000),
+    _e("hs97-4-T500", 16, dict(success_pct=100, sequences=209000, source="Table 7 (T = 500)"),
+       [BATCH_NOTE], 10,
+       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="adding", task_kwargs=dict(T=500), scale=0.1,
+       input_gate_bias=(-3, -6), lr=0.5, batch_size=8, stop="window", tol=0.04, beta=0.01,
+       max_sequences=350_000),
+    _e("hs97-5-n140", 16, dict(success_pct=100, sequences=482000, source="Table 8 (n_seq = 140)"),
+       [BATCH_NOTE], 10,
+       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="multiplication", task_kwargs=dict(T=100),
+       scale=0.1, lr=0.1, batch_size=8, stop="count", tol=0.04, n_seq=140, max_sequences=700_000),
+    _e("hs97-5-n13", 16, dict(success_pct=100, sequences=1273000, source="Table 8 (n_seq = 13)"),
+       [BATCH_NOTE, "budget 700,000 sequences, below the paper's mean of 1,273,000"], 10,
+       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="multiplication", task_kwargs=dict(T=100),
+       scale=0.1, lr=0.1, batch_size=8, stop="count", tol=0.04, n_seq=13, max_sequences=700_000),
+    _e("hs97-6a", 16, dict(success_pct=100, sequences=31390, source="Table 9 (task 6a)"),
+       [], 20,
+       spec=tr.NetSpec(8, 4, 2, 2, **ALL), task="temporal_order", task_kwargs=dict(n_relevant=2),
+       scale=0.1, input_gate_bias=(-2, -4), lr=0.5, stop="window", tol=0.3, beta=0.1,
+       max_sequences=150_000),
+    _e("hs97-6b", 16, dict(success_pct=100, sequences=571100, source="Table 9 (task 6b)"),
+       [BATCH_NOTE], 10,
+       spec=tr.NetSpec(8, 8, 3, 2, **ALL), task="temporal_order", task_kwargs=dict(n_relevant=3),
+       scale=0.1, input_gate_bias=(-2, -4, -6), lr=0.1, batch_size=8, stop="window", tol=0.3,
+       beta=0.1, max_sequences=800_000),
+]
+EXPERIMENTS_BY_ID = {e["id"]: e for e in EXPERIMENTS}
+SEED_BASE = 1997
+
+
+def seeds_of(exp) -> list[int]:
+    """Trial k of every experiment uses seed 1997 * 1000 + k: fixed before any run."""
+    return [SEED_BASE * 1000 + k for k in range(exp["trials"])]
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprint: the code (not the docstrings or comments) of this script and the modules it uses
+# --------------------------------------------------------------------------------------------
+FINGERPRINT_FILES = ["lstm_core/trials.py", "lstm_core/hs97.py",
+                     "lstm_core/tasks/batch.py", "lstm_core/tasks/longlag.py",
+                     "lstm_core/tasks/reber.py", "lstm_core/_validate.py"]
+
+
+def _code_hash(path: Path) -> str:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
+def fingerprint(root: Path = HERE.parent) -> dict:
+    """sha256 of the AST (docstrings dropped) of every library file the battery's numbers
+    depend on; each trial also stores the hash of its experiment's setup (:func:`setup_hash`)."""
+    return {f: _code_hash(root / f) for f in FINGERPRINT_FILES}
+
+
+def setup_hash(exp) -> str:
+    """sha256 of an experiment's setup and seeds: editing one experiment re-runs only that one."""
+    key = json.dumps({"setup": exp["setup"].as_dict(), "seeds": seeds_of(exp)}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Running and summarising
+# --------------------------------------------------------------------------------------------
+
+def _trial_file(exp_id: str) -> Path:
+    return TRIALS_DIR / f"{exp_id}.jsonl"
+
+
+def load_trials(exp_id: str) -> list[dict]:
+    f = _trial_file(exp_id)
+    if not f.exists():
+        return []
+    return [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
+
+
+def run_experiment(exp_id: str, quick: bool = False) -> str:
+    exp = EXPERIMENTS_BY_ID[exp_id]
+    setup = exp["setup"]
+    seeds = seeds_of(exp)
+    if quick:
+        setup = hs97.Setup(**{**setup.__dict__, "max_sequences": 300, "n_test": 64})
+        seeds = seeds[:2]
+    fp = fingerprint()
+    sh = setup_hash(exp)
+    have = {r["seed"] for r in load_trials(exp_id)
+            if r.get("fingerprint") == fp and r.get("setup_hash") == sh} if not quick else set()
+    todo = [s for s in seeds if s not in have]
+    if not todo:
+        return f"{exp_id}: all {len(seeds)} trials on file"
+    TRIALS_DIR.mkdir(parents=True, exist_ok=True)
+    out = _trial_file(exp_id) if not quick else Path(os.devnull)
+    t0 = time.time()
+
+    def progress(rec):
+        d = asdict(rec)
+        d["fingerprint"] = fp
+        d["setup_hash"] = sh
+        with open(out, "a") as fh:
+            fh.write(json.dumps(d) + "\n")
+        print(f"[{time.strftime('%H:%M:%S')}] {exp_id} seed {rec.seed}: "
+              f"{'success' if rec.success else 'FAIL'} after {rec.sequences:,} sequences, "
+              f"test wrong {rec.test_wrong}/{rec.test_n}, {rec.cpu_seconds:.0f} s CPU", flush=True)
+
+    hs97.run_trials(setup, todo, progress=progress)
+    return f"{exp_id}: {len(todo)} trials in {time.time() - t0:.0f} s"
+
+
+def summarise() -> list[dict]:
+    fp = fingerprint()
+    rows = []
+    for exp in EXPERIMENTS:
+        sh = setup_hash(exp)
+        recs = [r for r in load_trials(exp["id"]) if r.get("fingerprint") == fp
+                and r.get("setup_hash") == sh]
+        recs = [r for r in recs if r["seed"] in set(seeds_of(exp))]
+        n = len(recs)
+        k = sum(r["success"] for r in recs)
+        seqs = [r["sequences"] for r in recs if r["success"]]
+        lo, hi = hs97.wilson_interval(k, n)
+        rows.append(dict(
+            id=exp["id"], chapter=exp["chapter"], trials=n, trials_planned=exp["trials"],
+            successes=k, success_interval_95=[round(lo, 3), round(hi, 3)],
+            median_sequences=int(np.median(seqs)) if seqs else None,
+            mean_sequences=int(np.mean(seqs)) if seqs else None,
+            budget=exp["setup"].max_sequences,
+            test_wrong_median=int(np.median([r["test_wrong"] for r in recs])) if recs else None,
+            test_n=recs[0]["test_n"] if recs else None,
+            test_mse_median=float(np.median([r["test_mse"] for r in recs])) if recs else None,
+            cpu_seconds=round(sum(r["cpu_seconds"] for r in recs), 1),
+            published=exp["published"], departures=exp["departures"],
+            setup=exp["setup"].as_dict(), n_weights=exp["setup"].spec.n_weights()))
+    return rows
+
+
+def write_summary() -> None:
+    rows = summarise()
+    SUMMARY.write_text(json.dumps({"fingerprint": fingerprint(), "experiments": rows}, indent=1) + "\n")
+
+
+def _worker(args):
+    exp_id, quick = args
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return run_experiment(exp_id, quick)
+
+
+# rough cost order, longest first, so the two workers finish together
+ORDER = ["hs97-5-n13", "hs97-2c-q1000", "hs97-4-T500", "hs97-6b", "hs97-5-n140", "hs97-4-T100",
+         "hs97-4-T100-noigb", "hs97-2c-q100", "hs97-4-T100-b8", "hs97-3a", "hs97-6a", "hs97-2a",
+         "hs97-2a-noseq", "hs97-2a-paper-g", "hs97-2b", "hs97-1", "hs97-1-noogb"]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", nargs="*", help="experiment ids (default: all)")
+    ap.add_argument("--quick", action="store_true", help="smoke run, nothing stored")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--summary", action="store_true", help="only rewrite summary.json")
+    a = ap.parse_args(argv)
+    if a.summary:
+        write_summary()
+        return
+    ids = a.only or [i for i in ORDER if i in EXPERIMENTS_BY_ID]
+    for i in ids:
+        if i not in EXPERIMENTS_BY_ID:
+            sys.exit(f"--only: unknown experiment {i!r}; known: {sorted(EXPERIMENTS_BY_ID)}")
+    t0 = time.time()
+    with mp.get_context("spawn").Pool(a.workers) as pool:
+        for msg in pool.imap_unordered(_worker, [(i, a.quick) for i in ids]):
+            print(">>>", msg, flush=True)
+            if not a.quick:
+                write_summary()
+    print(f">>> battery: {time.time() - t0:.0f} s wall", flush=True)
+
+
+if __name__ == "__main__":
+    main()
