@@ -80,3 +80,20 @@ def test_error_flow_figure_into_existing_axes():
     assert error_flow_figure(q, {"s": 0.5 ** q}, ax=b) is fig
     assert len(b.get_lines()) == 2 and len(a.get_lines()) == 0
     plt.close(fig)
+
+
+def test_factor_figure_draws_both_panels_with_bounds():
+    from lstm_core.viz.gradients import factor_figure
+    w = np.geomspace(0.25, 200, 20)
+    u = np.geomspace(0.25, 64, 5)
+    fig = factor_figure(w, {0.2: w * 0.1}, u, {"logistic": u / 8, "tanh": u / 2},
+                        slopes={"logistic": 0.25, "tanh": 1.0})
+    left, right = fig.axes
+    assert left.get_xscale() == "log" and right.get_yscale() == "log"
+    labels = [t.get_text() for t in right.get_legend().get_texts()]
+    assert labels == ["logistic: measured", "logistic: bound 0.25·w", "tanh: measured", "tanh: bound 1·w"]
+    bound = right.get_lines()[1]
+    assert np.allclose(bound.get_ydata(), 0.25 * u) and bound.get_color() == right.get_lines()[0].get_color()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="same activations"):
+        factor_figure(w, {0.2: w}, u, {"tanh": u}, slopes={"logistic": 0.25})

@@ -4,6 +4,8 @@
   log-log axes, with the fitted exponent (BPTT ≈ n², RTRL ≈ n⁴ per step).
 * :func:`error_flow_figure` — ‖∂E(T)/∂y(T−q)‖ against the lag q on a log axis, with reference
   curves such as the scalar-unit bound (f'_max |w|)^q drawn dashed.
+* :func:`factor_figure` — the error factor |w f'(w y)| of one unit against w, and the measured
+  mean factor per step of a self-connected unit beside its bound f'_max w.
 * :func:`grid_explorer` — a kernel-free explorer over a grid of precomputed settings
   (e.g. activation × spectral radius): one slider per axis, nested ``Stack`` widgets linked
   client-side, so the website changes the picture with no Python running
@@ -101,6 +103,48 @@ def error_flow_figure(q, curves: Mapping[str, np.ndarray], bounds: Mapping[str, 
            ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def factor_figure(w, factors: Mapping[float, np.ndarray], w_unit, rates: Mapping[str, np.ndarray],
+                  slopes: Mapping[str, float], figsize=(9.5, 3.6)) -> Figure:
+    """The per-step error factor of one unit, two panels (Chapter 7).
+
+    Parameters
+    ----------
+    w : ndarray (W,)
+        Weights of the left panel (log axis).
+    factors : mapping y -> ndarray (W,)
+        |w f'(w y)| for incoming activation y, drawn against ``w`` (left).
+    w_unit : ndarray (U,)
+        Self-weights of the right panel.
+    rates : mapping activation name -> ndarray (U,)
+        Measured mean factor per step of a self-connected unit, drawn against ``w_unit`` (right).
+    slopes : mapping activation name -> float
+        f'_max of each activation: its bound f'_max w is drawn dotted beside the measured rate.
+    figsize : (width, height)
+    """
+    w, w_unit = np.asarray(w, float), np.asarray(w_unit, float)
+    if set(slopes) != set(rates):
+        raise ValueError(f"factor_figure: slopes {sorted(slopes)} and rates {sorted(rates)} "
+                         "must name the same activations")
+    fig, (ax_l, ax_r) = plt.subplots(1, 2, figsize=figsize)
+    for y_in, factor in factors.items():
+        ax_l.plot(w, factor, label=f"$y = {y_in}$")
+    ax_l.axhline(1.0, color="0.4", ls="--", lw=1)
+    ax_l.set(xscale="log", xlabel="weight $w$", ylabel=r"$|w\,\sigma'(w\,y)|$",
+             title="one factor of the product")
+    for name, rate in rates.items():
+        line, = ax_r.plot(w_unit, rate, "o-", ms=3, label=f"{name}: measured")
+        ax_r.plot(w_unit, slopes[name] * w_unit, ":", color=line.get_color(),
+                  label=f"{name}: bound {slopes[name]:g}·w")
+    ax_r.axhline(1.0, color="0.4", ls="--", lw=1)
+    ax_r.set(xscale="log", yscale="log", ylim=(1e-4, 20), xlabel="self-weight $w$",
+             ylabel="mean factor per step", title="one self-connected unit")
+    for ax in (ax_l, ax_r):
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
