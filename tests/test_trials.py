@@ -155,3 +155,51 @@ def test_bad_input_is_named():
         tr.NetSpec(n_in=2, n_out=1, g="relu")
     with pytest.raises(ValueError, match="rngs"):
         tr.init_nets(spec, [])
+
+
+def test_lockstep_training_equals_one_by_one_including_an_early_stop():
+    """K trials trained together (one stack, per-trial learning rate, a trial stopped early)
+    end with the same weights, trial by trial, as each trial trained alone (float64, 1e-12)."""
+    rng = np.random.default_rng(21)
+    spec = tr.NetSpec(n_in=3, n_out=2, n_blocks=2, block_size=2)
+    K, B, T, N, stop_at = 4, 2, 8, 25, {2: 9}          # trial 2 stops after 9 updates
+    seeds = [100 + k for k in range(K)]
+    lrs = np.array([0.5, 0.3, 0.8, 0.1])
+    data = [_batch(np.random.default_rng(1000 + n), spec, K, B, T) for n in range(N)]
+    together = tr.init_nets(spec, seeds, scale=0.3, input_gate_bias=[-1.0, -2.0])
+    for n, (x, t, m) in enumerate(data):
+        active = np.array([n < stop_at.get(k, N) for k in range(K)])
+        tr.sgd_update(together, tr.backward(together, x, t, m), lrs, active=active, batch_size=B)
+    for k in range(K):
+        alone = tr.init_nets(spec, [seeds[k]], scale=0.3, input_gate_bias=[-1.0, -2.0])
+        for n, (x, t, m) in enumerate(data[:stop_at.get(k, N)]):
+            g = tr.backward(alone, x[:, [k]], t[:, [k]], m[:, [k]])
+            tr.sgd_update(alone, g, lrs[k], batch_size=B)
+        for name, W in alone.arrays().items():
+            np.testing.assert_allclose(together.arrays()[name][k], W[0], rtol=1e-12, atol=1e-14)
+    assert not np.allclose(together.W_c[0], together.W_c[1])   # the trials really differ
+
+
+def test_run_trials_records_do_not_depend_on_the_company():
+    """hs97.run_trials: each trial's record (stop point, test error) is the same whether it
+    runs alone or beside others, with trials stopping at different points."""
+    from lstm_core import hs97
+    setup = hs97.Setup(id="t", spec=tr.NetSpec(2, 1, 2, 2), task="adding",
+                       task_kwargs=dict(T=12), scale=0.1, input_gate_bias=(-3, -6), lr=0.5,
+                       stop="window", tol=0.25, beta=0.02, window=20, max_sequences=600,
+                       n_test=64, chunk=8)
+    seeds = [5, 6, 7]
+    together = hs97.run_trials(setup, seeds)
+    assert len({r.sequences for r in together}) > 1              # they stop at different points
+    for r in together:
+        alone = hs97.run_trials(setup, [r.seed])[0]
+        assert (alone.success, alone.sequences, alone.test_wrong) == (r.success, r.sequences, r.test_wrong)
+        assert abs(alone.test_mse - r.test_mse) <= 1e-12 * max(1.0, abs(r.test_mse))
+
+
+def test_wilson_interval():
+    from lstm_core.hs97 import wilson_interval
+    lo, hi = wilson_interval(10, 10)
+    assert 0.72 < lo < 0.73 and hi == 1.0          # 10 of 10: [0.722, 1]
+    lo, hi = wilson_interval(0, 18)
+    assert lo == 0.0 and 0.17 < hi < 0.18
