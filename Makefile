@@ -46,13 +46,14 @@ book: $(STAMP)
 	@echo ">>> open file://$(CURDIR)/_build/html/index.html   (or: make serve)"
 
 unit: $(STAMP)
-	$(PY) -m pytest tests --ignore=tests/browser -n $(JOBS) -q
+	$(PY) -m pytest tests --ignore=tests/browser --ignore=tests/test_built_html.py -n $(JOBS) -q
 
 nbval: $(STAMP)
 	$(PY) -m pytest --nbval --nbval-current-env --nbval-cell-timeout=300 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile -q $(NOTEBOOKS)
 
 browser: $(STAMP)
+	$(PY) -m pytest tests/test_built_html.py -q
 	$(PY) -m pytest tests/browser -q
 
 test: unit nbval book browser

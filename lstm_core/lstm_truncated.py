@@ -17,11 +17,12 @@ What is kept
       **forward in time**, RTRL-style, through the carousel only (Gers et al. 2000, appendix;
       Gers et al. 2002 for the peepholes; the 1997 paper is the case y^φ = 1):
 
-          dS^c_{cm}(t)   = dS^c_{cm}(t−1) y^φ(t) + g'(net_c(t)) y^in(t) y^m(t)
-          dS^in_{cm}(t)  = dS^in_{cm}(t−1) y^φ(t) + g(net_c(t)) f'_in(net_in(t)) y^m(t)
-          dS^φ_{cm}(t)   = dS^φ_{cm}(t−1) y^φ(t) + s_c(t−1) f'_φ(net_φ(t)) y^m(t)
+          dS^c_{cm}(t)   = dS^c_{cm}(t−1) y^φ(t) + g'(net_c(t)) y^in(t) y^m(t−1)
+          dS^in_{cm}(t)  = dS^in_{cm}(t−1) y^φ(t) + g(net_c(t)) f'_in(net_in(t)) y^m(t−1)
+          dS^φ_{cm}(t)   = dS^φ_{cm}(t−1) y^φ(t) + s_c(t−1) f'_φ(net_φ(t)) y^m(t−1)
 
-      where y^m(t) runs over the sources of the net inputs at step t: the inputs x(t), the
+      where, in the book's notation (Chapter 11, as in the 1997 paper), y^m(t−1) runs over the
+      sources of the net inputs at step t: the inputs x(t), the
       layer's previous outputs y(t−1), the bias 1, for peephole weights the cells' states
       s_c(t−1) of the block, and for FGR the previous gate activations. Then
 
@@ -29,7 +30,7 @@ What is kept
 
       (CIFG, y^φ = 1 − y^in: the input gate's local term is (g(net_c) − s_c(t−1)) f'_in y^m.)
     * **Output gates** get the one-step error: ∂E/∂net_out(t) = f'_out Σ_v dy h(s_c), and
-      ∂E/∂w_out,m = Σ_t ∂E/∂net_out(t) y^m(t) (the output peephole source is s_c(t)).
+      ∂E/∂w_out,m = Σ_t ∂E/∂net_out(t) y^m(t−1) (the output peephole source is s_c(t)).
 
 What is dropped (exactly the terms full BPTT has and this does not)
     1. Every error that reaches y(t−1) through the recurrent weights R (and FGR's Q) — i.e. from
@@ -38,13 +39,19 @@ What is dropped (exactly the terms full BPTT has and this does not)
     2. The peephole paths from s_c(t−1) into net_in(t), net_φ(t), and from s_c(t) into
        net_out(t): in dS the state's dependence on s_c(t−1) is y^φ(t) alone, and the output
        gate's error does not flow into the state.
-    3. The dependence of the sources y^m(t) (= y(t−1), gates(t−1), s_c(t−1) of the peepholes)
+    3. The dependence of the sources y^m(t−1) (= y(t−1), gates(t−1), s_c(t−1) of the peepholes)
        on the weights.
 
     Hence the truncated gradient **equals** full BPTT when R = 0, P = 0 and Q = 0 (no recurrent
     input to gates and cell input; the tests assert this for every preset), and differs
-    otherwise. Memory is O(W) (the dS arrays), independent of the sequence length; the cost
-    per step is O(W·block_size) — the LSTM's "O(W) per step" of Chapter 11.
+    otherwise. Memory is O(W) (the dS arrays), independent of the sequence length, and so is the
+    cost per step — the LSTM's "O(W) per step" of Chapter 11. Per block of S cells with M sources
+    there are up to (S + 3)·M weights (S cell inputs, three gates) and up to 3·S·M partials (each cell's own
+    cell-input weights, and the input and forget gates' weights for every cell of the block), at
+    most 3W whatever S: the partials of a shared gate are kept per cell, which costs a factor
+    3S/(S + 3) < 3, not a factor of the block size.
+    (:func:`lstm_core.truncated_training.lstm_truncated_online` runs the same algorithm step by
+    step without a cache.)
 
 Both functions here compute the same truncated gradient: :func:`lstm_backward_truncated` the
 original way (dS carried forward), and :func:`lstm_backward_carousel` backward in time along
@@ -134,7 +141,7 @@ def lstm_backward_truncated(params: LSTMParams, cache: LSTMCache, dy,
                           np.zeros((T, B, H), dtype)) if return_trace else (None, None, None)
 
     for t in range(T):
-        src = np.concatenate([cache.x[t], cache.y[t], np.ones((B, 1), dtype)], axis=1)   # y^m(t)
+        src = np.concatenate([cache.x[t], cache.y[t], np.ones((B, 1), dtype)], axis=1)   # y^m(t−1)
         src_g = np.concatenate([src, gates_prev], axis=1) if n_g and cfg.gate_recurrence else src
         c_prev, c = C[t], C[t + 1]
         i, f, z, o = part("i", t), part("f", t), part("z", t), part("o", t)
