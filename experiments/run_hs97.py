@@ -141,6 +141,43 @@ EXPERIMENTS = [
        scale=0.1, input_gate_bias=(-2, -4, -6), lr=0.1, batch_size=8, stop="window", tol=0.3,
        beta=0.1, max_sequences=800_000),
 ]
+
+# --------------------------------------------------------------------------------------------
+# Baselines trained one trial at a time with lstm_core's own layers (full BPTT where stated)
+# --------------------------------------------------------------------------------------------
+SERIAL = [
+    dict(id="hs97-2a-rnn", chapter=16, trials=10, kind="rnn",
+         published=dict(success_pct=0, sequences=5_000_000,
+                        source="Table 2 (BPTT and RTRL, p = 100: 0 % after 5,000,000)"),
+         departures=["a tanh net with one self-recurrent hidden unit and direct input-output links "
+                     "(the paper: logistic units), full BPTT",
+                     "minibatches of 16 sequences, mean gradient, plain gradient descent, lr 1.0",
+                     "10 trials, budget 10,000 sequences (the paper: 18 trials, 5,000,000)",
+                     STREAK_NOTE],
+         task="noise_free_long_lag", task_kwargs=dict(p=100), lr=1.0, batch_size=16,
+         max_sequences=10_000, tol=0.25, score="all"),
+    dict(id="hs97-xor-truncated", chapter=12, trials=10, kind="xor", gradient="truncated",
+         published=dict(success_pct=None, sequences=None,
+                        source="section 6: truncated LSTM 'will not easily solve' a strongly delayed XOR"),
+         departures=["our task: XOR of two marked bits among T = 40 random bits (the paper gives no setup)",
+                     "lstm_core's 1997 cell, 4 blocks of 1 cell, logistic output, minibatches of 16, "
+                     "plain gradient descent, lr 0.5; success: 2000 successive training sequences "
+                     "within 0.3"],
+         task="delayed_xor", task_kwargs=dict(T=40), lr=0.5, batch_size=16, max_sequences=60_000,
+         tol=0.3, score="end"),
+    dict(id="hs97-xor-full", chapter=12, trials=10, kind="xor", gradient="full",
+         published=dict(success_pct=None, sequences=None,
+                        source="section 6: the full gradient may circumvent the limitation"),
+         departures=["as hs97-xor-truncated, with full BPTT through the same net"],
+         task="delayed_xor", task_kwargs=dict(T=40), lr=0.5, batch_size=16, max_sequences=60_000,
+         tol=0.3, score="end"),
+]
+for _s in SERIAL:
+    _s["setup"] = hs97.Setup(id=_s["id"], spec=tr.NetSpec(1, 1), task=_s["task"],
+                             task_kwargs=_s["task_kwargs"], lr=_s["lr"], batch_size=_s["batch_size"],
+                             max_sequences=_s["max_sequences"], tol=_s["tol"], score=_s["score"],
+                             stop="streak" if _s["kind"] == "rnn" else "window")
+EXPERIMENTS += SERIAL
 EXPERIMENTS_BY_ID = {e["id"]: e for e in EXPERIMENTS}
 SEED_BASE = 1997
 
@@ -169,6 +206,20 @@ def _code_hash(path: Path) -> str:
     return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
 
 
+SERIAL_FILES = ["lstm_core/lstm.py", "lstm_core/lstm_truncated.py", "lstm_core/rnn.py",
+                "lstm_core/readout.py", "lstm_core/optim.py", "lstm_core/activations.py"]
+
+
+def _code_hash_of(fn) -> str:
+    import inspect
+    src = inspect.getsource(fn)
+    tree = ast.parse(src)
+    fn_node = tree.body[0]
+    if isinstance(fn_node.body[0], ast.Expr) and isinstance(fn_node.body[0].value, ast.Constant):
+        fn_node.body = fn_node.body[1:]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
 def fingerprint(root: Path = HERE.parent) -> dict:
     """sha256 of the AST (docstrings dropped) of every library file the battery's numbers
     depend on; each trial also stores the hash of its experiment's setup (:func:`setup_hash`)."""
@@ -177,7 +228,12 @@ def fingerprint(root: Path = HERE.parent) -> dict:
 
 def setup_hash(exp) -> str:
     """sha256 of an experiment's setup and seeds: editing one experiment re-runs only that one."""
-    key = json.dumps({"setup": exp["setup"].as_dict(), "seeds": seeds_of(exp)}, sort_keys=True)
+    extra = {}
+    if "kind" in exp:          # the baselines' code lives in this script and lstm_core's layers
+        extra = {"runner": _code_hash_of(run_serial_trial), "gradient": exp.get("gradient"),
+                 "layers": {f: _code_hash(HERE.parent / f) for f in SERIAL_FILES}}
+    key = json.dumps({"setup": exp["setup"].as_dict(), "seeds": seeds_of(exp), **extra},
+                     sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -194,6 +250,61 @@ def load_trials(exp_id: str) -> list[dict]:
     if not f.exists():
         return []
     return [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
+
+
+def run_serial_trial(exp, seed: int, setup) -> dict:
+    """One baseline trial (lstm_core's layers, one trial at a time)."""
+    from lstm_core.lstm_truncated import lstm_backward_truncated
+    from lstm_core.readout import NetParams, net_backward, net_forward, readout_backward
+    rng = np.random.default_rng(seed)
+    t0 = time.process_time()
+    if exp["kind"] == "rnn":
+        net = NetParams.init(101, 1, 101, rng, core="rnn", direct=True)
+    else:
+        net = NetParams.init(2, 4, 1, rng, core="lstm1997", scale=0.1)
+    from lstm_core.optim import named_arrays
+    params = named_arrays(net)
+    B = setup.batch_size
+    seen, streak, recent, curve, acc = 0, 0, [], [], [0.0, 0]
+    success = False
+    while seen < setup.max_sequences:
+        batch = setup.sample(rng, B)
+        y, cache = net_forward(net, batch.x)
+        e = batch.mask * (batch.t - y)
+        dy = -e / B
+        if exp.get("gradient") == "truncated":
+            out_g, dh, _ = readout_backward(net.out, cache.out, dy)
+            core_g = lstm_backward_truncated(net.core, cache.core, dh)
+            from lstm_core.readout import NetGrads
+            grads = NetGrads(core=core_g, out=out_g)
+        else:
+            grads, _ = net_backward(net, cache, dy)
+        g = named_arrays(grads)
+        for k in params:
+            params[k] -= setup.lr * g[k]
+        x4 = lambda a: a[:, None]                                    # (T, 1, B, ·)
+        sel = hs97._scored_steps(setup, batch)
+        ok, E, _, _ = hs97._judge(setup, x4(y), x4(batch.t), x4(batch.mask), x4(sel))
+        for o, err in zip(ok[0], E[0]):
+            seen += 1
+            streak = streak + 1 if o else 0
+            acc[0] += float(err)
+            acc[1] += 1
+            if acc[1] == 1000:
+                curve.append(round(acc[0] / 1000, 6))
+                acc[:] = [0.0, 0]
+        need = setup.streak if setup.stop == "streak" else setup.window
+        if streak >= need:
+            success = True
+            break
+    test = setup.sample(np.random.default_rng([seed, 2]), 512)
+    y, _ = net_forward(net, test.x)
+    x4 = lambda a: a[:, None]
+    ok, _, sq, _ = hs97._judge(setup, x4(y), x4(test.t), x4(test.mask), x4(hs97._scored_steps(setup, test)))
+    seqs = seen - (setup.streak if setup.stop == "streak" else setup.window) if success else seen
+    return dict(seed=seed, success=success, sequences=int(seqs), test_wrong=int((~ok).sum()),
+                test_n=512, test_mse=float(sq.mean()), cpu_seconds=round(time.process_time() - t0, 2),
+                blocks_added_at=[], curve=curve)
 
 
 def run_experiment(exp_id: str, quick: bool = False) -> str:
@@ -224,7 +335,11 @@ def run_experiment(exp_id: str, quick: bool = False) -> str:
               f"{'success' if rec.success else 'FAIL'} after {rec.sequences:,} sequences, "
               f"test wrong {rec.test_wrong}/{rec.test_n}, {rec.cpu_seconds:.0f} s CPU", flush=True)
 
-    hs97.run_trials(setup, todo, progress=progress)
+    if "kind" in exp:
+        for seed in todo:
+            progress(hs97.TrialRecord(**run_serial_trial(exp, seed, setup)))
+    else:
+        hs97.run_trials(setup, todo, progress=progress)
     return f"{exp_id}: {len(todo)} trials in {time.time() - t0:.0f} s"
 
 
@@ -269,7 +384,8 @@ def _worker(args):
 # rough cost order, longest first, so the two workers finish together
 ORDER = ["hs97-5-n13", "hs97-2c-q1000", "hs97-4-T500", "hs97-6b", "hs97-5-n140", "hs97-4-T100",
          "hs97-4-T100-noigb", "hs97-2c-q100", "hs97-4-T100-b8", "hs97-3a", "hs97-6a", "hs97-2a",
-         "hs97-2a-noseq", "hs97-2a-paper-g", "hs97-2b", "hs97-1", "hs97-1-noogb"]
+         "hs97-2a-noseq", "hs97-2a-paper-g", "hs97-2b", "hs97-1", "hs97-1-noogb", "hs97-2a-rnn", "hs97-xor-truncated",
+         "hs97-xor-full"]
 
 
 def main(argv=None):
