@@ -97,3 +97,16 @@ def test_factor_figure_draws_both_panels_with_bounds():
     plt.close(fig)
     with pytest.raises(ValueError, match="same activations"):
         factor_figure(w, {0.2: w}, u, {"tanh": u}, slopes={"logistic": 0.25})
+
+
+def test_truncation_figure_compares_the_two_gradients():
+    from lstm_core.viz.gradients import truncation_figure
+    scales = np.linspace(0, 1.5, 4)
+    fig = truncation_figure(np.ones(20), np.ones(20) * 0.5, scales, scales / 2, 1 - scales / 10)
+    left, right = fig.axes
+    assert len(left.get_lines()) == 2 and list(left.get_lines()[0].get_xdata()) == list(range(1, 21))
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["full BPTT", "truncated"]
+    assert np.allclose(right.get_lines()[1].get_ydata(), 1 - scales / 10)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one length"):
+        truncation_figure(np.ones(20), np.ones(19), scales, scales, scales)

@@ -6,6 +6,8 @@
   curves such as the scalar-unit bound (f'_max |w|)^q drawn dashed.
 * :func:`factor_figure` — the error factor |w f'(w y)| of one unit against w, and the measured
   mean factor per step of a self-connected unit beside its bound f'_max w.
+* :func:`truncation_figure` — full BPTT against the 1997 truncated gradient: one cell's state
+  error over time, and how far the two gradients differ as the recurrent weights grow.
 * :func:`grid_explorer` — a kernel-free explorer over a grid of precomputed settings
   (e.g. activation × spectral radius): one slider per axis, nested ``Stack`` widgets linked
   client-side, so the website changes the picture with no Python running
@@ -19,6 +21,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+
+from .lstm import GATE_COLORS
 
 
 def power_law_fit(x, y) -> tuple[float, float]:
@@ -145,6 +149,39 @@ def factor_figure(w, factors: Mapping[float, np.ndarray], w_unit, rates: Mapping
     for ax in (ax_l, ax_r):
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def truncation_figure(full, truncated, scales, diffs, cosines, figsize=(9, 3.4)) -> Figure:
+    """Full BPTT against the 1997 truncated gradient, two panels (Chapter 11).
+
+    Parameters
+    ----------
+    full, truncated : ndarray (T,)
+        The state error e_s(t) of one cell under each gradient (left, against t = 1 … T).
+    scales : ndarray (S,)
+        Scales of the recurrent and peephole weights (right, x axis).
+    diffs, cosines : ndarray (S,)
+        Relative difference and cosine between the two gradients at each scale.
+    figsize : (width, height)
+    """
+    full, truncated = np.asarray(full, float), np.asarray(truncated, float)
+    if full.shape != truncated.shape or full.ndim != 1:
+        raise ValueError(f"truncation_figure: full and truncated must be 1-D of one length, "
+                         f"got {full.shape} and {truncated.shape}")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
+    ts = np.arange(1, len(full) + 1)
+    ax1.plot(ts, full, color=GATE_COLORS["c"], label="full BPTT")
+    ax1.plot(ts, truncated, color="tab:red", ls="--", label="truncated")
+    ax1.set(xlabel="time step t", ylabel="state error $e_s(t)$ of cell 0")
+    ax1.legend(fontsize=8)
+    ax1.grid(alpha=0.3)
+    ax2.plot(scales, diffs, "o-", color="tab:red", label="relative difference (rms over W, R, b, P)")
+    ax2.plot(scales, cosines, "s-", color="tab:green", label="cosine(full, truncated)")
+    ax2.set(xlabel="scale of recurrent and peephole weights", ylabel="difference / cosine")
+    ax2.legend(fontsize=8)
+    ax2.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
