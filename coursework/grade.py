@@ -37,8 +37,10 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -142,6 +144,7 @@ def _where(origin_index: int, cell) -> str:
 
 def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: int) -> list[dict]:
     """Grade one chapter notebook of a submission; never raises."""
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -176,7 +179,11 @@ def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: i
     else:
         import lstm_core
         trusted = Path(lstm_core.__file__).resolve().parent
-    client = NotebookClient(planned, timeout=timeout, kernel_name="python3", allow_errors=True,
+    # IPC sockets, not TCP ports: kernels started side by side by separate processes can race for
+    # the same free port, and a client connected to another kernel's port waits for replies in vain
+    sockets = tempfile.mkdtemp(prefix="coursework-")
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    client = NotebookClient(planned, km=km, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(path_.parent.resolve())}})
     deadline = time.monotonic() + timeout
     client.timeout_func = lambda cell: max(1, int(deadline - time.monotonic()))
@@ -193,6 +200,8 @@ def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: i
         broken = f"the kernel died: {err}"
     except Exception as err:
         broken = f"the notebook could not be run: {type(err).__name__}: {str(err)[:300]}"
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     if broken is None:   # an error outside every exercise's region stops the notebook's grade
         inside = {k for start, end, _, _ in spans.values() for k in range(start, end)}
         for k, cell in enumerate(planned.cells):
