@@ -20,7 +20,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: book test unit nbval browser notebooks serve lab bench clean help student grade
+.PHONY: book test unit nbval browser notebooks serve lab bench experiments clean help student grade
 
 help:
 	@echo "make book       build the website (_build/html); creates .venv when needed"
@@ -29,6 +29,7 @@ help:
 	@echo "make serve      serve _build/html on http://127.0.0.1:$(PORT)"
 	@echo "make lab        JupyterLab on the chapters"
 	@echo "make bench      LSTM speed benchmark (optional deps: benchmarks/requirements.txt)"
+	@echo "make experiments the 1997 battery of Chapter 16 (both cores, resumable; about 1-2 hours)"
 	@echo "make student    the student edition without solutions, and its website (_build/student)"
 	@echo "make grade SUBMISSION=dir   grade a student repository: dir/grade.json, dir/grade.md (STRICT=1)"
 
@@ -83,6 +84,12 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_lstm.py
+	$(PY) benchmarks/bench_trials.py
+
+# The Hochreiter & Schmidhuber (1997) battery (Chapter 16): two worker processes, a progress line
+# per trial, per-trial results in experiments/results/hs97/ (resumable), then summary.json.
+experiments: $(STAMP)
+	$(PY) experiments/run_hs97.py
 
 clean:
 	rm -rf _build

@@ -249,7 +249,16 @@ def load_trials(exp_id: str) -> list[dict]:
     f = _trial_file(exp_id)
     if not f.exists():
         return []
-    return [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
+    out, seen = [], set()
+    for line in f.read_text().splitlines():       # first record of a seed wins (two runs racing)
+        if line.strip():
+            r = json.loads(line)
+            key = (r["seed"], r.get("fingerprint") and json.dumps(r["fingerprint"], sort_keys=True),
+                   r.get("setup_hash"))
+            if key not in seen:
+                seen.add(key)
+                out.append(r)
+    return out
 
 
 def run_serial_trial(exp, seed: int, setup) -> dict:
@@ -360,6 +369,7 @@ def summarise() -> list[dict]:
             successes=k, success_interval_95=[round(lo, 3), round(hi, 3)],
             median_sequences=int(np.median(seqs)) if seqs else None,
             mean_sequences=int(np.mean(seqs)) if seqs else None,
+            success_sequences=sorted(int(v) for v in seqs),
             budget=exp["setup"].max_sequences,
             test_wrong_median=int(np.median([r["test_wrong"] for r in recs])) if recs else None,
             test_n=recs[0]["test_n"] if recs else None,

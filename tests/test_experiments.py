@@ -14,67 +14,72 @@ from lstm_core.experiments import (SETUPS, TaskSetup, paper_gate_biases, run_tri
 from lstm_core.lstm import LSTMConfig, LSTMParams
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "experiments" / "run_early_tasks.py"
-RESULTS = ROOT / "experiments" / "results" / "early_tasks.json"
+SCRIPT = ROOT / "experiments" / "run_hs97.py"
+SUMMARY = ROOT / "experiments" / "results" / "summary.json"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("run_early_tasks", SCRIPT)
+    spec = importlib.util.spec_from_file_location("run_hs97", SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
-# ---------------------------------------------------------------- the committed results file
+# ---------------------------------------------------------------- the committed battery (Chapter 16)
+
+REQUIRED_IDS = ["hs97-1", "hs97-2a", "hs97-2a-rnn", "hs97-2b", "hs97-2c-q100", "hs97-2c-q1000",
+                "hs97-3a", "hs97-4-T100", "hs97-4-T500", "hs97-5-n140", "hs97-5-n13", "hs97-6a",
+                "hs97-6b", "hs97-xor-truncated", "hs97-xor-full"]
 
 
-def test_results_file_belongs_to_the_current_code_and_parameters():
-    """The committed results were produced by this script, with these parameters, on this code."""
+def test_summary_belongs_to_the_committed_code_and_trials():
+    """summary.json is what run_hs97.py computes now from the committed per-trial files, and
+    every trial in it was produced by the current library code and its experiment's setup."""
     script = load_script()
-    doc = json.loads(RESULTS.read_text())
-    assert doc["plan"] == json.loads(json.dumps(script.plan())), \
-        "parameters changed since the results were produced: rerun experiments/run_early_tasks.py"
-    recorded, current = doc["code_version"], script.code_version()
-    changed = sorted(f for f in current if recorded.get(f) != current[f])
-    assert not changed, f"code changed since the results were produced: {changed}; rerun the script"
-    assert set(recorded) == set(current)
+    doc = json.loads(SUMMARY.read_text())
+    assert doc["fingerprint"] == script.fingerprint(), \
+        "lstm_core code changed since the battery ran: rerun `make experiments`"
+    assert doc["experiments"] == json.loads(json.dumps(script.summarise())), \
+        "summary.json differs from the per-trial files: run experiments/run_hs97.py --summary"
 
 
-def test_results_file_is_consistent():
-    doc = json.loads(RESULTS.read_text())
-    plan = doc["plan"]
-    assert not plan["quick"]
-    trials = doc["trials"]
-    assert len(trials) == len(plan["setups"]) * len(plan["seeds"])
-    assert {(t["task"], t["seed"]) for t in trials} == \
-        {(n, s) for n in plan["setups"] for s in plan["seeds"]}
-    assert doc["summary"] == json.loads(json.dumps(summarise(trials)))
-    for t in trials:
-        s = plan["setups"][t["task"]]
-        assert t["sequences"] <= s["max_sequences"] + s["batch_size"]
-        assert t["sequences"] % s["batch_size"] == 0
-        assert 0 <= t["test_wrong"] <= t["test_n"] == s["n_test"]
-        assert t["curve_sequences"] == sorted(t["curve_sequences"])
+def test_summary_schema_and_required_rows():
+    doc = json.loads(SUMMARY.read_text())
+    rows = {r["id"]: r for r in doc["experiments"]}
+    assert set(REQUIRED_IDS) <= set(rows)
+    for r in rows.values():
+        assert {"id", "chapter", "trials", "successes", "median_sequences", "cpu_seconds",
+                "published", "departures"} <= set(r)
+        assert {"success_pct", "sequences", "source"} <= set(r["published"])
+        assert 0 <= r["successes"] <= r["trials"]
+        assert len(r["success_sequences"]) == r["successes"]
 
 
-def test_script_quick_run_writes_a_checkable_file(tmp_path):
+def test_every_trial_record_names_its_seed_and_code():
     script = load_script()
-    out = tmp_path / "quick.json"
-    script.main(["--quick", "--jobs", "1", "--tasks", "adding", "long_lag", "--out", str(out)])
-    doc = json.loads(out.read_text())
-    assert doc["plan"] == json.loads(json.dumps(script.plan(True, ["adding", "long_lag"])))
-    assert doc["code_version"] == script.code_version()
-    assert [t["task"] for t in doc["trials"]] == ["adding", "long_lag"]
+    for exp in script.EXPERIMENTS:
+        recs = script.load_trials(exp["id"])
+        seeds = set(script.seeds_of(exp))
+        assert all(r["seed"] in seeds for r in recs), exp["id"]
 
 
-def test_code_version_covers_the_sources():
+def test_battery_quick_run(tmp_path, monkeypatch):
+    """The script's smoke run trains two trials of two experiments end to end."""
     script = load_script()
-    v = script.code_version()
-    assert "experiments/run_early_tasks.py" in v and "lstm_core/lstm.py" in v
-    assert all(len(h) == 64 for h in v.values())
+    msg = script.run_experiment("hs97-3a", quick=True)
+    assert "2 trials" in msg
+    assert "2 trials" in script.run_experiment("hs97-xor-full", quick=True)
 
 
-# ---------------------------------------------------------------- lstm_core.experiments
+def test_fingerprint_ignores_docstrings_not_code(tmp_path):
+    script = load_script()
+    a = tmp_path / "a.py"
+    a.write_text('def f(x):\n    """doc"""\n    return x + 1  # comment\n')
+    h = script._code_hash(a)
+    a.write_text('def f(x):\n    """other words"""\n    return x + 1\n')
+    assert script._code_hash(a) == h
+    a.write_text('def f(x):\n    return x + 2\n')
+    assert script._code_hash(a) != h
 
 
 def test_run_trial_is_deterministic_and_reports_what_it_did():
@@ -195,21 +200,3 @@ def test_checker_rejects_non_functions():
 
 
 # ---------------------------------------------------------------- the chapter's figures
-
-
-def test_figures_draw_every_trial():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from lstm_core.viz.experiments import plot_learning_curves, plot_trial
-
-    trials = json.loads(RESULTS.read_text())["trials"]
-    fig = plot_learning_curves(trials, published={"embedded_reber": 8500})
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == 5
-    assert sum(len(ax.lines) for ax in visible) >= len(trials)
-    assert all(ax.get_xlabel() == "training sequences seen" for ax in visible)
-    plt.close(fig)
-    fig = plot_trial(trials[0], "x")
-    assert len(fig.axes) == 2 and fig.axes[0].get_ylim()[1] > 1
-    plt.close(fig)
