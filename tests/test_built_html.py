@@ -71,7 +71,7 @@ def find_slips(html: str) -> list[str]:
 
 def _pages() -> list[Path]:
     return sorted(p for p in SITE.rglob("*.html")
-                  if not any(part.startswith("_") for part in p.relative_to(SITE).parts))
+                  if not any(part.startswith(("_", ".")) for part in p.relative_to(SITE).parts))
 
 
 # ------------------------------------------------------------------ the checker on made-up pages

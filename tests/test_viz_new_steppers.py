@@ -2,6 +2,7 @@
 the right numbers (a GRU run written as a coupled-gate LSTM cell; RTRL's sensitivities, checked
 against finite differences), the steppers hold one frame per step, bad inputs are refused."""
 import matplotlib
+import matplotlib.patches
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -146,3 +147,26 @@ def test_step_graph_marks_exactly_the_cut_edges():
     assert n_scissors == {True: len(cut), False: 0}
     with pytest.raises(TypeError, match="truncated"):
         draw_step_graph(plt.gca(), truncated="yes")
+
+
+def test_influence_and_grid_order_figures():
+    from lstm_core.viz.context import grid_order, grid_order_figure, influence_figure
+    fig = influence_figure(np.array([0.0, 0.0, 1.0, 0.5]), np.array([0.2, 0.3, 1.0, 0.0]), 2)
+    assert any("t = 3" in t.get_text() for t in fig.axes[0].texts)
+    plt.close(fig)
+    assert grid_order(2, 3) == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    fig = grid_order_figure(3, 2, 3)                # block (t=2, l=2): arrows from (1,2) and (2,1)
+    ax = fig.axes[0]
+    assert sum(isinstance(p, matplotlib.patches.FancyArrowPatch) for p in ax.patches) == 2
+    plt.close(fig)
+    fig = grid_order_figure(3, 2, 0)                # the first block needs nothing computed before
+    assert sum(isinstance(p, matplotlib.patches.FancyArrowPatch) for p in fig.axes[0].patches) == 0
+    plt.close(fig)
+    with pytest.raises(ValueError, match="tau"):
+        influence_figure(np.zeros(3), np.zeros(3), 3)
+    with pytest.raises(ValueError, match="change_bwd"):
+        influence_figure(np.zeros(3), np.zeros(4), 0)
+    with pytest.raises(ValueError, match="k"):
+        grid_order_figure(2, 2, 4)
+    with pytest.raises(ValueError, match="T"):
+        grid_order(0, 2)
