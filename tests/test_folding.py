@@ -8,7 +8,11 @@ by name,
 
 - anything imported from ``lstm_core`` outside ``lstm_core.viz`` (a model, a task, a checker),
 - ``glue``, ``print`` or ``display`` (numbers the prose or the reader uses), or
-- a function defined in the notebook whose body computes by this same rule.
+- a function defined in the notebook whose body computes by this same rule, or
+- a method of a value computed earlier (a model, a task, a vocabulary: ``blstm.forward(x)``),
+  except methods that only read an array or a container (``READING``: ``.max()``, ``.mean()``,
+  ``.items()``, …). A value is computed when it is assigned the result of a computing call
+  (``blstm = Bidirectional(...)``); values taken out of it later are not tracked.
 
 Everything else — matplotlib, NumPy arithmetic on values computed earlier, ``lstm_core.viz``,
 helpers made only of those — is plotting. A drawing cell none of whose statements computes is
@@ -31,6 +35,11 @@ MIN_LINES = 8
 LABEL = "Show the plotting code"
 LABEL_HIDE = "Hide the plotting code"
 REPORTING = {"glue", "print", "display"}
+READING = {"max", "min", "mean", "sum", "std", "var", "argmax", "argmin", "any", "all", "cumsum",
+           "copy", "reshape", "ravel", "flatten", "astype", "item", "tolist", "round", "clip",
+           "transpose", "squeeze", "nonzero", "get", "items", "keys", "values", "index", "count",
+           "upper", "lower", "title", "strip", "split", "join", "format", "replace", "startswith",
+           "endswith"}
 DRAWN = ("image/png", "image/svg+xml", "image/jpeg", "application/vnd.jupyter.widget-view+json")
 _ipython = TransformerManager()
 
@@ -49,6 +58,7 @@ class Notebook:
     def __init__(self, nb: dict):
         self.nb = nb
         self.computing: set[str] = set(REPORTING)
+        self.computed: set[str] = set()
 
     def _imports(self, node):
         if isinstance(node, ast.ImportFrom) and node.module:
@@ -63,8 +73,26 @@ class Notebook:
                 if alias.name.split(".")[0] == "lstm_core" and not alias.name.startswith("lstm_core.viz"):
                     self.computing.add((alias.asname or alias.name).split(".")[0])
 
+    def _computing_call(self, call: ast.Call) -> bool:
+        root = _root(call.func)
+        if root in self.computing:
+            return True
+        return (root in self.computed and isinstance(call.func, ast.Attribute)
+                and call.func.attr not in READING)
+
     def computes(self, node) -> bool:
-        return any(isinstance(n, ast.Call) and _root(n.func) in self.computing for n in ast.walk(node))
+        return any(isinstance(n, ast.Call) and self._computing_call(n) for n in ast.walk(node))
+
+    def _bind(self, node):
+        """``name = <a computing call>`` makes ``name`` a computed value (a model, a trace, a
+        vocabulary); ``name = <anything else>`` makes it a plain one again."""
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if self.computes(node.value):
+                self.computed |= bound
+            else:
+                self.computed -= bound
 
     def statements(self, source: str):
         """(statement, computes) for each top-level statement of a cell, updating the names."""
@@ -77,6 +105,7 @@ class Notebook:
             computes = self.computes(node)
             if computes and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.computing.add(node.name)
+            self._bind(node)
             yield node, computes
 
     def cells(self):
@@ -166,6 +195,17 @@ def test_notebook_functions_inherit_what_their_body_does():
     # a helper that calls a computing helper computes, also when both come after other computation
     chain = "tr = lstm_trace(p, x)\n" + helper_computes + "def draw(s):\n    return viz_rnn.f(run(s))\n"
     assert not _last(IMPORTS, chain, "fig = draw(0)\n")[1]
+
+
+def test_methods_of_computed_values_compute_reading_them_does_not():
+    model = "net = rnn.init(3)\nres = net.forward(x)\n"
+    assert not _last(IMPORTS, model, "fig, ax = plt.subplots()\nax.plot(net.forward(x2))\n")[1]
+    assert _last(IMPORTS, model, "fig, ax = plt.subplots()\nax.plot(res.y.max(axis=0))\n")[1]
+    # a loop over computed data is plotting when its body only draws
+    assert _last(IMPORTS, model, "fig, axes = plt.subplots(1, 2)\nfor ax, v in zip(axes, res.y):\n"
+                                 "    ax.plot(v)\n    ax.set_xlim(0, len(res.y))\n")[1]
+    # a name bound again to a plain value is plain again
+    assert _last(IMPORTS, model, "net = np.zeros(3)\nfig, ax = plt.subplots()\nax.plot(net.cumprod())\n")[1]
 
 
 def test_a_cell_without_a_figure_is_not_figure_code():
