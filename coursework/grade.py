@@ -9,7 +9,9 @@ student edition), the grader
    exercise's region — from its answer cell to the next cell that belongs to another exercise,
    so code a student adds below the stub counts;
 3. runs the notebook headless with nbclient in a fresh kernel (working directory: the
-   notebook's folder; a time limit for the whole notebook; cell errors are recorded, not fatal);
+   notebook's folder; a time limit for the whole notebook; cell errors are recorded, not fatal;
+   a notebook that reaches the time limit is run once more, because ipykernel 7 now and then
+   stalls a healthy notebook until the limit);
 4. reads the probes' outputs. A probe re-runs the checker calls of the *reference* answer cell
    (``check_…(…)``, after that cell's imports, so the instructor's checker is called even if
    the student renamed or redefined it) and displays each :class:`~lstm_core.checks.CheckResult`
@@ -52,6 +54,7 @@ from .exercises import Exercise, book_exercises, cell_roles, labels_of
 MIME = "application/vnd.lstm-coursework.check+json"
 PROTECTED = ["lstm_core", "coursework", ".github/workflows/grade.yml"]
 DEFAULT_TIMEOUT = 300
+ATTEMPTS = 2          # a notebook that reaches the time limit is run once more
 
 SETUP = f'''\
 def _coursework_probe(label, imports, calls):
@@ -142,12 +145,39 @@ def _where(origin_index: int, cell) -> str:
     return f"cell {origin_index + 1} (`{first[:60]}`)"
 
 
-def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: int) -> list[dict]:
-    """Grade one chapter notebook of a submission; never raises."""
+def _execute(planned, origin, path_: Path, env: dict, timeout: int) -> tuple[str | None, bool]:
+    """Run the planned notebook in a fresh kernel: ``(what stopped it or None, timed out)``."""
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    # IPC sockets, not TCP ports: kernels started side by side by separate processes can race for
+    # the same free port, and a client connected to another kernel's port waits for replies in vain
+    sockets = tempfile.mkdtemp(prefix="coursework-")
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    client = NotebookClient(planned, km=km, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path_.parent.resolve())}})
+    deadline = time.monotonic() + timeout
+    client.timeout_func = lambda cell: max(1, int(deadline - time.monotonic()))
+    current = [0]
+    client.on_cell_start = lambda cell, cell_index: current.__setitem__(0, cell_index)
+    try:
+        client.execute(env=env, stderr=subprocess.DEVNULL)   # the kernel's log is noise here
+    except CellTimeoutError:
+        k = current[0]
+        where = _where(origin[k], planned.cells[k]) if origin[k] is not None else "a check"
+        return f"time limit of {timeout} s for the notebook reached in {where}", True
+    except DeadKernelError as err:
+        return f"the kernel died: {err}", False
+    except Exception as err:
+        return f"the notebook could not be run: {type(err).__name__}: {str(err)[:300]}", False
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+    return None, False
+
+
+def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: int) -> list[dict]:
+    """Grade one chapter notebook of a submission; never raises."""
     path_ = Path(path)
     coding = [ex for ex in exercises if ex.kind == "coding"]
     written = {ex.label: record(ex, None, "written exercise: marked by the instructor")
@@ -162,13 +192,11 @@ def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: i
     if not path_.exists():
         return fail_all(f"{path_.parent.name}/{path_.name} is missing from the submission")
     try:
-        nb = nbformat.read(path_, as_version=4)
+        nbformat.read(path_, as_version=4)
     except Exception as err:  # not JSON, not a notebook, …
         return fail_all(f"cannot read {path_.name}: {type(err).__name__}: {err}")
     if not coding:
         return in_order({})
-    planned, origin, spans = plan(nb, coding)
-
     ref = Path(reference).resolve()
     trusted = ref / "lstm_core"
     env = dict(os.environ)
@@ -179,29 +207,13 @@ def run_chapter(path: str, exercises: list[Exercise], reference: str, timeout: i
     else:
         import lstm_core
         trusted = Path(lstm_core.__file__).resolve().parent
-    # IPC sockets, not TCP ports: kernels started side by side by separate processes can race for
-    # the same free port, and a client connected to another kernel's port waits for replies in vain
-    sockets = tempfile.mkdtemp(prefix="coursework-")
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
-    client = NotebookClient(planned, km=km, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path_.parent.resolve())}})
-    deadline = time.monotonic() + timeout
-    client.timeout_func = lambda cell: max(1, int(deadline - time.monotonic()))
-    current = [0]
-    client.on_cell_start = lambda cell, cell_index: current.__setitem__(0, cell_index)
-    broken = None
-    try:
-        client.execute(env=env, stderr=subprocess.DEVNULL)   # the kernel's log is noise here
-    except CellTimeoutError:
-        k = current[0]
-        where = _where(origin[k], planned.cells[k]) if origin[k] is not None else "a check"
-        broken = f"time limit of {timeout} s for the notebook reached in {where}"
-    except DeadKernelError as err:
-        broken = f"the kernel died: {err}"
-    except Exception as err:
-        broken = f"the notebook could not be run: {type(err).__name__}: {str(err)[:300]}"
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)
+    for attempt in range(ATTEMPTS):
+        planned, origin, spans = plan(nbformat.read(path_, as_version=4), coding)
+        broken, timed_out = _execute(planned, origin, path_, env, timeout)
+        if not timed_out:   # (ipykernel 7 now and then stalls a healthy notebook: so, once more)
+            break
+    else:
+        broken += f", in each of {ATTEMPTS} runs"
     if broken is None:   # an error outside every exercise's region stops the notebook's grade
         inside = {k for start, end, _, _ in spans.values() for k in range(start, end)}
         for k, cell in enumerate(planned.cells):

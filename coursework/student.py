@@ -46,7 +46,12 @@ COPY = ["intro.md", "references.bib", "_config.yml", "_toc.yml", "pyproject.toml
         "requirements.txt", "constraints.txt", ".gitignore", "_assets", "_extra", "_ext",
         "data", "experiments", "lstm_core", "coursework", "chapters", "appendix"]
 LEAVE_OUT = ["appendix/coursework.md", "appendix/course-ci.yml"]   # replaced by student versions
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "_build", "*.egg-info")
+# The book's tests/ stay out of the handout: tests of the checkers pass correct answers to them.
+# The equation index (appendix/equations.md, _ext/equation_index.py) names, for each equation,
+# the tests that check it, so it leaves with them: page, table-of-contents entry, extension.
+DROP_PAGES = ["appendix/equations.md"]
+DROP_LINES = {"_toc.yml": ["- file: appendix/equations"], "_config.yml": ["equation_index: _ext"]}
+IGNORE = shutil.ignore_patterns(".*", "__pycache__", "*.pyc", "_build", "*.egg-info")
 
 
 class RemoveSolutions(TagRemovePreprocessor):
@@ -92,8 +97,13 @@ def build(root: Path, out: Path, site: bool = True) -> list[Path]:
             shutil.copytree(src, out / name, ignore=IGNORE)
         elif src.exists():
             shutil.copy2(src, out / name)
-    for name in LEAVE_OUT:
+    for name in LEAVE_OUT + DROP_PAGES:
         (out / name).unlink(missing_ok=True)
+    for name, drop in DROP_LINES.items():
+        path = out / name
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            path.write_text("".join(l for l in lines if l.strip() not in drop), encoding="utf-8")
     notebooks = sorted(out.glob("chapters/*.ipynb")) + sorted(out.glob("appendix/*.ipynb"))
     for path in notebooks:
         nb = student_notebook(nbformat.read(path, as_version=4))
