@@ -382,7 +382,10 @@ def summarise() -> list[dict]:
 
 def write_summary() -> None:
     rows = summarise()
-    SUMMARY.write_text(json.dumps({"fingerprint": fingerprint(), "experiments": rows}, indent=1) + "\n")
+    fp = fingerprint()
+    for r in rows:                      # the schema: a list of records, one per experiment
+        r["fingerprint"] = fp
+    SUMMARY.write_text(json.dumps(rows, indent=1) + "\n")
 
 
 def _worker(args):
