@@ -38,11 +38,42 @@ def test_summary_belongs_to_the_committed_code_and_trials():
     script = load_script()
     doc = json.loads(SUMMARY.read_text())
     assert isinstance(doc, list), "summary.json: expected a list of records, one per experiment"
-    assert all(r["fingerprint"] == script.fingerprint() for r in doc), \
+    battery_ids = {e["id"] for e in script.EXPERIMENTS + script.SERIAL}
+    battery = [r for r in doc if r["id"] in battery_ids]
+    assert all(r["fingerprint"] == script.fingerprint() for r in battery), \
         "lstm_core code changed since the battery ran: rerun `make experiments`"
-    stored = [{k: v for k, v in r.items() if k != "fingerprint"} for r in doc]
+    stored = [{k: v for k, v in r.items() if k != "fingerprint"} for r in battery]
     assert stored == json.loads(json.dumps(script.summarise())), \
         "summary.json differs from the per-trial files: run experiments/run_hs97.py --summary"
+    assert doc[len(battery):] == script.records.load_records(), \
+        "summary.json lacks the records of experiments/results/records: run run_hs97.py --summary"
+
+
+def test_every_other_record_belongs_to_the_committed_code():
+    """Each record of the extension runs (experiments/records.py) has the schema and was made by
+    the code it names: the fingerprint of its script and library files is recomputed here."""
+    script = load_script()
+    for rec in script.records.load_records():
+        script.records.check_record(rec)
+        files = sorted(rec["fingerprint"])
+        assert files, f"{rec['id']}: the record names no code"
+        assert rec["fingerprint"] == script.records.fingerprint_of(files), \
+            f"{rec['id']}: its code changed since it ran; rerun the script that wrote it"
+
+
+def test_record_schema_errors_name_the_field():
+    records = load_script().records
+    good = dict(id="x", chapter=9, trials=10, successes=3, median_sequences=None, cpu_seconds=1.0,
+                published=dict(success_pct=None, sequences=None, source="none"), departures=[])
+    assert records.check_record(good) is good
+    with pytest.raises(ValueError, match="missing fields \\['departures'\\]"):
+        records.check_record({k: v for k, v in good.items() if k != "departures"})
+    with pytest.raises(ValueError, match="successes <= trials"):
+        records.check_record({**good, "successes": 11})
+    with pytest.raises(ValueError, match="published"):
+        records.check_record({**good, "published": {"source": "x"}})
+    with pytest.raises(ValueError, match="median_sequences"):
+        records.check_record({**good, "median_sequences": float("nan")})
 
 
 def test_summary_schema_and_required_rows():
