@@ -27,6 +27,9 @@ Generators, what they reproduce, and their criteria (chapter in brackets):
 * :func:`spike_delay` — a spike exactly D steps after each cue; threshold 0.5 at every step [10].
 * :func:`spike_interval` — tell 49 from 50 step intervals; argmax at the second spike [10].
 * :func:`future_symbol` — label(t) = symbol(t + shift); argmax, :func:`framewise_accuracy` [13].
+* :func:`next_marker` — label(t) = class of the next marker, a look-ahead that varies per
+  frame; :func:`next_marker_delay_bound` the best a delay-D network can do [13].
+* :func:`timed_spike_train` — one cue, then a spike every ``period`` steps; exact spike steps [10].
 """
 from .batch import (TaskBatch, abs_error_correct, argmax_correct, framewise_accuracy,  # noqa: F401
                     threshold_correct)
@@ -41,5 +44,7 @@ from .reber import (SYMBOLS as REBER_SYMBOLS, continual_reber_correct,  # noqa: 
                     continual_reber_stream, continual_reber_symbols_before_error, encode_reber,
                     is_reber, legal_next, reber_batch, reber_correct, reber_string,
                     reber_strings)
+from .lookahead import next_marker, next_marker_correct, next_marker_delay_bound  # noqa: F401
+from .spike_train import spike_train_correct, timed_spike_train  # noqa: F401
 from .timing import (spike_delay, spike_interval, spike_interval_correct,  # noqa: F401
                      spike_timing_correct)
