@@ -35,7 +35,8 @@ its outputs 7k … 7k+6). The off-block weights start at zero and their gradient
 zero, so they stay zero under Adam, and nothing mixes between trials: each trial computes what it
 would compute alone (``tests/test_ch09_continual.py`` checks this). Results go to
 ``results/ch09_continual/<cell>-<seed>.json`` as each group finishes; a rerun skips trials on
-file. Then one record per cell via :func:`records.write_record`.
+file. Then one record per cell via :func:`records.write_record` (``--summary`` writes them from
+the trials on file, for a run cut short).
 """
 from __future__ import annotations
 
@@ -188,11 +189,12 @@ def run(setup, out_dir: Path | None, log=print):
             r = json.loads(p.read_text())
             done[r["cell"], r["seed"]] = r
     seeds = [setup["seed0"] + k for k in range(setup["n_trials"])]
-    results = []
-    for cell in CELLS:
-        todo = [s for s in seeds if (cell, s) not in done]
-        for g in range(0, len(todo), setup["group"]):
-            group = todo[g:g + setup["group"]]
+    # groups of trials, the two cells alternating, so that a partial run compares like with like
+    for g in range(0, len(seeds), setup["group"]):
+        for cell in CELLS:
+            group = [s for s in seeds[g:g + setup["group"]] if (cell, s) not in done]
+            if not group:
+                continue
             c0 = time.process_time()
             nets, curve = train_group(cell, group, setup)
             for k, (s, (core, out)) in enumerate(zip(group, nets)):
@@ -210,8 +212,7 @@ def run(setup, out_dir: Path | None, log=print):
                     (out_dir / f"{cell}-{s}.json").write_text(json.dumps(r) + "\n")
                 log(f"{cell} seed {s}: {min(before)} symbols before the first error "
                     f"(perfect: {r['perfect']}), cpu {r['cpu_seconds']} s/trial")
-        results += [done[cell, s] for s in seeds]
-    return results
+    return [done[cell, s] for cell in CELLS for s in seeds if (cell, s) in done]
 
 
 def summarise(results, setup=SETUP):
@@ -247,13 +248,20 @@ def summarise(results, setup=SETUP):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2 trials, tiny budget, nothing stored")
+    ap.add_argument("--summary", action="store_true",
+                    help="only write the records from the trials on file (a partial run)")
     args = ap.parse_args(argv)
     if args.quick:
         results = run(QUICK, None)
         for rec in summarise(results, QUICK):
             print(rec["id"], f"{rec['successes']}/{rec['trials']}")
         return results
-    results = run(SETUP, OUT)
+    if args.summary:
+        results = [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
+        results = [r for cell in CELLS for r in sorted(results, key=lambda r: r["seed"])
+                   if r["cell"] == cell]
+    else:
+        results = run(SETUP, OUT)
     import records
     code = [Path(__file__), ROOT / "lstm_core/lstm.py", ROOT / "lstm_core/readout.py",
             ROOT / "lstm_core/optim.py", ROOT / "lstm_core/tasks/reber.py",

@@ -23,7 +23,8 @@ The setup, fixed before any result was looked at:
   at least 0.9. 20 trials per net and bias.
 
 Per-trial results go to ``results/ch14_race/<net>-b<bias>-<seed>.json`` as they finish; a rerun
-skips trials on file. Then one record per net (main race) via :func:`records.write_record`.
+skips trials on file. Then one record per net (main race) via :func:`records.write_record`
+(``--summary`` writes them from the trials on file, for a run cut short).
 """
 from __future__ import annotations
 
@@ -143,6 +144,8 @@ def summarise(results, setup=SETUP):
             other = {r["seed"]: r for r in results
                      if r["net"] != net and r["forget_bias"] == fb}
             k, n = sum(r["success"] for r in rs), len(rs)
+            if n == 0:      # a run cut short before this bias (see --summary)
+                continue
             lo, hi = wilson_interval(k, n)
             part = dict(forget_bias=fb, trials=n, successes=k,
                         success_interval_95=[round(lo, 3), round(hi, 3)],
@@ -175,6 +178,8 @@ def summarise(results, setup=SETUP):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2 trials, 5 steps, nothing stored")
+    ap.add_argument("--summary", action="store_true",
+                    help="only write the records from the trials on file (a partial run)")
     args = ap.parse_args(argv)
     if args.quick:
         print("weights: grid", count("grid"), "stacked", count("stacked"))
@@ -182,7 +187,11 @@ def main(argv=None):
         for rec in summarise(results, QUICK):
             print(rec["id"], f"{rec['successes']}/{rec['trials']}")
         return results
-    results = run(SETUP, OUT)
+    if args.summary:
+        results = [json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))]
+        results.sort(key=lambda r: (SETUP["forget_biases"].index(r["forget_bias"]), r["seed"]))
+    else:
+        results = run(SETUP, OUT)
     import records
     code = [Path(__file__), ROOT / "lstm_core/grid.py", ROOT / "lstm_core/lstm.py",
             ROOT / "lstm_core/models.py", ROOT / "lstm_core/bidirectional.py",

@@ -33,7 +33,8 @@ def test_record_matches_stored_trials(cell, rid):
     rec = _record(rid)
     records.check_record(rec)
     trials = [r for r in _stored() if r["cell"] == cell]
-    assert len(trials) == rec["trials"] == run.SETUP["n_trials"]
+    assert len(trials) == rec["trials"] <= run.SETUP["n_trials"]
+    assert rec["trials"] >= 10
     assert sum(r["perfect"] for r in trials) == rec["successes"]
     assert all(r["perfect"] == (min(r["per_stream"]) >= r["test_length"]) for r in trials)
     assert rec["median_symbols_before_error"] == float(

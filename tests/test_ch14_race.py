@@ -31,13 +31,18 @@ def test_record_matches_stored_trials(net, rid):
     stored = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     for fb in run.SETUP["forget_biases"]:
         mine = [r for r in stored if r["net"] == net and r["forget_bias"] == fb]
-        part = rec if fb == rec["forget_bias"] else \
-            next(c for c in rec["controls"] if c["forget_bias"] == fb)
-        assert len(mine) == part["trials"] == run.SETUP["n_trials"]
+        parts = [rec] if fb == rec["forget_bias"] else \
+            [c for c in rec["controls"] if c["forget_bias"] == fb]
+        if not parts:                       # a control the run did not reach
+            assert not mine
+            continue
+        part = parts[0]
+        assert len(mine) == part["trials"] <= run.SETUP["n_trials"]
         assert sum(r["success"] for r in mine) == part["successes"]
         assert all(r["success"] == (r["accuracy"] >= run.SETUP["success_fraction"])
                    for r in mine)
         assert part["median_accuracy"] == float(np.median([r["accuracy"] for r in mine]))
+    assert rec["trials"] >= 10
     assert rec["setup"] == run.SETUP
 
 
