@@ -2,7 +2,7 @@
 
 The reader writes the backward half of a bidirectional layer: run a forward-in-time layer over
 the reversed sequence and return its states in natural time order, so that index t holds
-h←(t), the state that has read x(t), …, x(T). The checker compares with
+y_bw(t), the state that has read x(t), …, x(T). The checker compares with
 :class:`lstm_core.bidirectional.Bidirectional` and recognises the two usual slips: forgetting to
 reverse the input, and forgetting to reverse the states back.
 """
@@ -25,7 +25,7 @@ def check_backward_states(fn: Callable, seed: int = 0) -> CheckResult:
 
     ``forward(params, x)`` is a sequence layer's forward function (here
     :func:`lstm_core.gru.gru_forward`, returning ``(h, cache)``), ``x`` (T, B, I). ``fn`` must
-    return h← (T, B, H) with ``h_bwd[t]`` the state after the layer has read x[T−1], …, x[t]
+    return y_bw (T, B, H) with ``h_bwd[t]`` the state after the layer has read x[T−1], …, x[t]
     (run forward over x reversed in time, then reverse the result back).
     """
     name = "check_backward_states"
