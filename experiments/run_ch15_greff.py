@@ -170,7 +170,7 @@ def main(argv=None):
         print(json.dumps(summarise(res)[0], indent=1)[:400])
         return res
     OUT.mkdir(parents=True, exist_ok=True)
-    jobs = [(task, v, s, OUT) for task in TASKS for s in SEEDS for v in VARIANTS]
+    jobs = [(task, v, s, OUT) for task in TASKS[::-1] for s in SEEDS for v in VARIANTS]
     with Pool(args.jobs) as pool:
         results = list(pool.imap_unordered(_run, jobs))
     for rec in summarise(results):
