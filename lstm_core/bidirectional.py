@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 
 __all__ = ["SequenceLayer", "Bidirectional", "BidirectionalParams", "BidirectionalGrads",
@@ -204,7 +205,7 @@ class Bidirectional:
             if getattr(layer, "init", None) is None:
                 raise TypeError(f"{name}: has no init function; build BidirectionalParams yourself "
                                 f"or give the SequenceLayer an init")
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        rng = _checks.rng(rng)
         fwd = self.layer_fwd.init(n_in, n_hidden, rng=rng, dtype=dtype)
         bwd = self.layer_bwd.init(n_in, n_hidden, rng=rng, dtype=dtype)
         if n_out is None:
@@ -293,6 +294,7 @@ class Bidirectional:
         dtype = h_fwd.dtype
         ds_f, ds_b = _pair("dstate_T", dstate_T)
         if params.has_output_layer:
+            _check_output_layer(params, h_fwd, h_bwd)      # blame W_f / W_b / b, not dy
             K = params.b.shape[0]
             dy = V.float_array("dy", dy, ndim=3, shape=(T, B, K), dtype=dtype)
             flat = dy.reshape(T * B, K)

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from .losses import softmax, softmax_cross_entropy
 from .lstm import LSTMCache, LSTMParams, LSTMState, lstm_backward, lstm_forward, lstm_step
@@ -493,4 +494,4 @@ def _as_rng(rng) -> np.random.Generator:
     """A seeded generator (``None`` is refused: every model and sample of the book is seeded)."""
     if rng is None:
         raise TypeError("rng: expected a numpy.random.Generator or an int seed, got None")
-    return V.as_rng(rng)
+    return _checks.rng(rng)

@@ -30,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from . import activations as act
+from . import _checks
 from ._validate import float_array, positive_float, positive_int
 from .losses import squared_error
 
@@ -175,7 +176,7 @@ def init_ffnn(sizes: Sequence[int], activations="logistic", seed=0, scale: float
         raise TypeError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
     if scale is not None:
         scale = positive_float("scale", scale)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = _checks.rng(seed, name="seed")
     W, b = [], []
     for n_from, n_to in zip(sizes[:-1], sizes[1:]):
         s = scale if scale is not None else 1.0 / np.sqrt(n_from)
@@ -184,6 +185,7 @@ def init_ffnn(sizes: Sequence[int], activations="logistic", seed=0, scale: float
     return FFNNParams(W, b, activations)
 
 
+@_checks.overflow_checked('x, params')
 def ffnn_forward(params: FFNNParams, x: np.ndarray) -> FFNNCache:
     """Forward pass, layer by layer: ``net_j = Σ_i w_ji y_i + b_j``, ``y_j = f(net_j)`` (Chapter 3).
 
@@ -201,6 +203,7 @@ def ffnn_forward(params: FFNNParams, x: np.ndarray) -> FFNNCache:
         ``cache.output`` is y[L], shape (B, n_L); ``cache.net`` and ``cache.y`` hold every layer.
     """
     x = float_array("x", x, ndim=2, shape=(None, params.sizes[0]), dtype=params.dtype)
+    _checks.not_empty("x", x)
     y, net = [x], []
     for W, b, name in zip(params.W, params.b, params.activations):
         net.append(y[-1] @ W.T + b)
@@ -238,6 +241,7 @@ def hidden_delta(fprime: np.ndarray, W_next: np.ndarray, delta_next: np.ndarray)
     return fprime * (delta_next @ W_next)  # (δ @ W)[b, j] = Σ_k δ_k w_kj
 
 
+@_checks.overflow_checked('dy, params')
 def ffnn_backward(params: FFNNParams, cache: FFNNCache, dy: np.ndarray) -> FFNNGrads:
     """Backpropagation (Chapter 3): deltas from the output layer down, then ∂E/∂w_ji = −δ_j y_i.
 
@@ -275,6 +279,7 @@ def ffnn_backward(params: FFNNParams, cache: FFNNCache, dy: np.ndarray) -> FFNNG
     return FFNNGrads(W=gW, b=gb, delta=delta, dx=-(delta[0] @ params.W[0]))
 
 
+@_checks.overflow_checked('x, params')
 def ffnn_loss_and_grads(params: FFNNParams, x: np.ndarray, t: np.ndarray, mean: bool = False):
     """Squared error ``E = ½ Σ (t − y)²`` of the net on a batch and its gradients (Chapter 3).
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from .activations import sigmoid
 
@@ -414,5 +415,5 @@ def _state_pair(name, value, shape, dtype):
             V.float_array(f"{name}[1] (m_time)", value[1], shape=shape, dtype=dtype))
 
 
-_rng = V.as_rng
+_rng = _checks.rng
 _float_dtype = V.float_dtype

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from .activations import sigmoid
 
@@ -59,6 +60,13 @@ class GRUParams:
     W: np.ndarray
     U: np.ndarray
     b: np.ndarray
+
+    def __post_init__(self):
+        # Python lists become float64 arrays (like RNNParams); ndarrays are kept, never copied
+        for name in ("W", "U", "b"):
+            value = getattr(self, name)
+            if not isinstance(value, np.ndarray):
+                setattr(self, name, _checks.float_array(f"params.{name}", value))
 
     @classmethod
     def init(cls, n_in: int, n_hidden: int, rng=None, dtype=np.float64) -> "GRUParams":
@@ -136,6 +144,7 @@ class GRUCache:
 # ---------------------------------------------------------------- one step
 
 
+@_checks.overflow_checked('x, params')
 def gru_step(params: GRUParams, x_t, h_prev) -> tuple[np.ndarray, GRUStepCache]:
     """One GRU step: y(t) from x(t) and y(t−1) (Chapter 15).
 
@@ -161,6 +170,7 @@ def gru_step(params: GRUParams, x_t, h_prev) -> tuple[np.ndarray, GRUStepCache]:
     _check_params(params)
     dtype = params.W.dtype
     x_t = V.float_array("x_t", x_t, ndim=2, shape=(None, params.n_in), dtype=dtype)
+    _checks.not_empty("x_t", x_t)
     h_prev = V.float_array("h_prev", h_prev, ndim=2, shape=(x_t.shape[0], params.n_hidden), dtype=dtype)
     a_t = x_t @ params.W.T + params.b
     h, r, u, c = _recurrent_step(params.U, a_t, h_prev)
@@ -210,6 +220,7 @@ def gru_step_backward(params: GRUParams, cache: GRUStepCache, dh) -> tuple[GRUGr
 # ---------------------------------------------------------------- the sequence
 
 
+@_checks.overflow_checked('x, params')
 def gru_forward(params: GRUParams, x, state0=None) -> tuple[np.ndarray, GRUCache]:
     """Run a GRU over a sequence (Chapter 15); the fused equivalent of looping :func:`gru_step`.
 
@@ -345,5 +356,5 @@ def _check_params(params) -> None:
     V.float_array("params.b", params.b, ndim=1, shape=(3 * H,), dtype=dtype)
 
 
-_as_rng = V.as_rng
+_as_rng = _checks.rng
 _float_dtype = V.float_dtype

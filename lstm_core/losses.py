@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _checks
 from ._validate import float_array
 
 
@@ -67,7 +68,12 @@ def error(y: np.ndarray, t: np.ndarray) -> np.ndarray:
     """
     y = float_array("y", y)
     t = float_array("t", t, shape=y.shape, dtype=y.dtype)
-    return t - y
+    with np.errstate(over="raise"):
+        try:
+            return t - y
+        except FloatingPointError:
+            raise ValueError("y, t: expected values whose difference stays within the float range, "
+                             "got t − y overflowing") from None
 
 
 def squared_error(y: np.ndarray, t: np.ndarray, mean: bool = False) -> LossResult:
@@ -96,11 +102,19 @@ def squared_error(y: np.ndarray, t: np.ndarray, mean: bool = False) -> LossResul
     y = float_array("y", y)
     if y.ndim == 0 or y.ndim > 3:
         raise ValueError(f"y: expected shape (K,), (B, K) or (T, B, K), got {y.shape}")
+    _checks.not_empty("y", y)
     t = float_array("t", t, shape=y.shape, dtype=y.dtype)
-    e = t - y
-    scale = 1.0 / _batch_size(y.shape) if mean else 1.0
-    loss = 0.5 * float(np.sum(e.astype(np.float64) ** 2)) * scale
-    return LossResult(loss, (-e * y.dtype.type(scale)).astype(y.dtype, copy=False))
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            e = t - y
+            scale = 1.0 / _batch_size(y.shape) if mean else 1.0
+            loss = 0.5 * float(np.sum(e.astype(np.float64) ** 2)) * scale
+            grad = (-e * y.dtype.type(scale)).astype(y.dtype, copy=False)
+    except FloatingPointError:
+        raise ValueError(f"y, t: expected outputs and targets whose squared differences stay within "
+                         f"the float range, got |t - y| too large (max |y| = {float(np.max(np.abs(y))):.3g}, "
+                         f"max |t| = {float(np.max(np.abs(t))):.3g}): E overflows") from None
+    return LossResult(loss, grad)
 
 
 def log_softmax(net: np.ndarray) -> np.ndarray:
@@ -117,7 +131,17 @@ def log_softmax(net: np.ndarray) -> np.ndarray:
     net = float_array("net", net)
     if net.ndim == 0 or net.shape[-1] == 0:
         raise ValueError(f"net: expected at least one class on the last axis, got shape {net.shape}")
-    shifted = net - np.max(net, axis=-1, keepdims=True)
+    logp = _log_softmax(net)
+    if not np.all(np.isfinite(logp)):
+        raise ValueError("net: expected logits whose spread (max − min on the last axis) stays within "
+                         "the float range, got a spread so large that log softmax is −inf")
+    return logp
+
+
+def _log_softmax(net: np.ndarray) -> np.ndarray:
+    """log softmax without checks; −inf where net_k − max overflows (softmax exactly 0 there)."""
+    with np.errstate(over="ignore"):                    # net_k − max → −inf: exp gives 0, right
+        shifted = net - np.max(net, axis=-1, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
@@ -136,7 +160,8 @@ def softmax(net: np.ndarray) -> np.ndarray:
     net = float_array("net", net)
     if net.ndim == 0 or net.shape[-1] == 0:
         raise ValueError(f"net: expected at least one class on the last axis, got shape {net.shape}")
-    ex = np.exp(net - np.max(net, axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):                    # net_k − max → −inf: exp gives 0, right
+        ex = np.exp(net - np.max(net, axis=-1, keepdims=True))
     return ex / np.sum(ex, axis=-1, keepdims=True)
 
 
@@ -192,9 +217,17 @@ def softmax_cross_entropy(net: np.ndarray, t, mean: bool = False) -> LossResult:
     net = float_array("net", net)
     if net.ndim == 0 or net.ndim > 3:
         raise ValueError(f"net: expected shape (K,), (B, K) or (T, B, K), got {net.shape}")
+    if net.shape[-1] == 0:
+        raise ValueError(f"net: expected at least one class on the last axis, got shape {net.shape}")
+    _checks.not_empty("net", net)
     tp = _targets_as_probabilities(t, net)
-    logp = log_softmax(net)
+    logp = _log_softmax(net)
     scale = 1.0 / _batch_size(net.shape) if mean else 1.0
-    loss = -float(np.sum(tp.astype(np.float64) * logp)) * scale
+    with np.errstate(invalid="ignore"):                 # 0 · (−inf): a class without target
+        terms = np.where(tp != 0, tp.astype(np.float64) * logp, 0.0)
+    loss = -float(np.sum(terms)) * scale
+    if not np.isfinite(loss):
+        raise ValueError("net: expected logits whose spread stays within the float range, got a "
+                         "target on a class whose log softmax overflows to −inf (the loss is infinite)")
     grad = np.exp(logp) * np.sum(tp, axis=-1, keepdims=True) - tp
     return LossResult(loss, (grad * net.dtype.type(scale)).astype(net.dtype, copy=False))

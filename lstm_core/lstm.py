@@ -90,7 +90,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from . import _buffers
+from . import _buffers, _checks
 from . import _validate as V
 from . import activations as act
 
@@ -249,6 +249,14 @@ class LSTMParams:
     Q: np.ndarray | None = None
     config: LSTMConfig = field(default_factory=LSTMConfig)
 
+    def __post_init__(self):
+        # Python lists become float64 arrays (like RNNParams); ndarrays are kept, never copied,
+        # so in-place updates by an optimiser are seen. Shapes are checked where params are used.
+        for name in ("W", "R", "b", "P", "Q"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, np.ndarray):
+                setattr(self, name, _checks.float_array(f"params.{name}", value))
+
     @classmethod
     def init(cls, n_in: int, n_cells: int, config: LSTMConfig | str | None = None, rng=None,
              dtype=np.float64, scale: float | None = None) -> "LSTMParams":
@@ -381,6 +389,7 @@ class LSTMCache:
     hc: np.ndarray
     gates0: np.ndarray | None = None
     sources: np.ndarray | None = None
+    config: LSTMConfig | None = None   # the params' configuration, checked by lstm_backward
 
     def part(self, name: str, config: LSTMConfig) -> np.ndarray | None:
         """Activations of one part (``"i"``, ``"f"``, ``"z"``, ``"o"``) over time, (T, B, n)."""
@@ -393,6 +402,7 @@ class LSTMCache:
 # ---------------------------------------------------------------- one step (readable)
 
 
+@_checks.overflow_checked('x, params')
 def lstm_step(params: LSTMParams, x_t, state: LSTMState | None = None) -> tuple[LSTMState, LSTMStepCache]:
     """One step of an LSTM layer (Chapters 8-10): the equations, written out.
 
@@ -426,6 +436,7 @@ def lstm_step(params: LSTMParams, x_t, state: LSTMState | None = None) -> tuple[
     """
     cfg, lay = _check_params(params)
     x_t = V.float_array("x_t", x_t, ndim=2, shape=(None, params.n_in), dtype=params.W.dtype)
+    _checks.not_empty("x_t", x_t)
     prev = _check_state("state", state, params, x_t.shape[0])
     S = cfg.block_size
     gsig = act.get("logistic")
@@ -547,6 +558,7 @@ def lstm_step_backward(params: LSTMParams, cache: LSTMStepCache,
 # ---------------------------------------------------------------- the sequence (fused, in place)
 
 
+@_checks.overflow_checked('x, params')
 def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tuple[np.ndarray, LSTMCache]:
     """Run an LSTM layer over a sequence (Chapters 8-11); the fused equivalent of :func:`lstm_step`.
 
@@ -651,7 +663,7 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
             np.multiply(hc, _to_cells(a[:, so], S), out=Y[t + 1])
         if cfg.gate_recurrence:
             gprev = _gate_rows(a, cfg, lay)
-    return Y[1:], LSTMCache(x=x, act=A, y=Y, c=C, hc=HC, gates0=s0.gates, sources=XY)
+    return Y[1:], LSTMCache(x=x, act=A, y=Y, c=C, hc=HC, gates0=s0.gates, sources=XY, config=cfg)
 
 
 def lstm_backward(params: LSTMParams, cache: LSTMCache, dy,
@@ -696,6 +708,9 @@ def _bptt(params, cache, dy, dstate_T, keep_dc):
     cfg, lay = _check_params(params)
     if not isinstance(cache, LSTMCache):
         raise TypeError(f"cache: expected an LSTMCache from lstm_forward, got {type(cache).__name__}")
+    if cache.config is not None and cache.config != cfg:
+        raise ValueError(f"cache: expected a cache made by lstm_forward with these params' "
+                         f"configuration {cfg}, got one made with {cache.config}")
     dtype = params.W.dtype
     T, B, G = cache.act.shape
     H, S = params.n_cells, cfg.block_size
@@ -1137,6 +1152,9 @@ def _check_params(params) -> tuple[LSTMConfig, dict[str, slice]]:
         raise ValueError(f"params.W: expected shape ({G}, I) with I >= 1, got {W.shape}")
     V.float_array("params.b", params.b, ndim=1, shape=(G,), dtype=dtype)
     n_peep = len(cfg.peephole_gates)
+    if n_peep and params.P is None:
+        raise ValueError(f"params.P: expected peephole weights of shape ({n_peep}, {H}) "
+                         f"(this configuration has peepholes), got None")
     if n_peep:
         V.float_array("params.P", params.P, ndim=2, shape=(n_peep, H), dtype=dtype)
     elif params.P is not None:
@@ -1168,6 +1186,6 @@ def _check_state(name, state, params, B, allow_none=True) -> LSTMState:
     return LSTMState(y=y, c=c, gates=gates)
 
 
-_as_rng = V.as_rng
+_as_rng = _checks.rng
 _float_dtype = V.float_dtype
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from .losses import softmax_cross_entropy, squared_error
 from .optim import named_arrays
@@ -178,7 +179,7 @@ def linear_readout(n_hidden: int, n_out: int, rng=None, dtype=np.float64) -> Rea
     """
     H = V.positive_int("n_hidden", n_hidden)
     K = V.positive_int("n_out", n_out)
-    rng = V.as_rng(rng)
+    rng = _checks.rng(rng)
     k = 1.0 / np.sqrt(H)
     return ReadoutParams(W=rng.uniform(-k, k, (K, H)).astype(dtype), b=rng.uniform(-k, k, K).astype(dtype),
                          activation="identity")
@@ -259,12 +260,16 @@ class SequenceModel:
         E = −(1/B) Σ_t Σ_b mask Σ_k t_k log softmax(y)_k. ``"squared"``:
         E = (1/2B) Σ mask (t − y)², the book's squared error on the scored steps only.
         """
-        t = batch.t * batch.mask
+        if loss not in ("cross_entropy", "squared"):
+            raise ValueError(f"loss: expected 'cross_entropy' or 'squared', got {loss!r}")
+        y = _checks.float_array("y", y, ndim=3)
+        _, t, mask = _checks.task_batch(batch, y_shape=y.shape, dtype=y.dtype)
+        t = t * mask
         if loss == "cross_entropy":
             E, g = softmax_cross_entropy(y, t, mean=True)
         elif loss == "squared":
-            E, g = squared_error(y * batch.mask, t, mean=True)
-            g = g * batch.mask
+            E, g = squared_error(y * mask, t, mean=True)
+            g = g * mask
         else:
             raise ValueError(f"loss: expected 'cross_entropy' or 'squared', got {loss!r}")
         return E, g

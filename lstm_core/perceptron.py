@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from ._validate import float_array, positive_float, positive_int
 from .activations import sigmoid
 
@@ -93,6 +94,7 @@ def sgn(net: np.ndarray) -> np.ndarray:
     return np.where(net > 0, 1, -1).astype(net.dtype if net.dtype.kind == "f" else np.float64)
 
 
+@_checks.overflow_checked('X, w, b')
 def perceptron_output(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     """Perceptron outputs ``o_d = sgn(w·x_d + b)`` for every example (Chapter 2).
 
@@ -116,6 +118,7 @@ def perceptron_output(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     return sgn(X @ w + _bias(b, X.dtype))
 
 
+@_checks.overflow_checked('x, w, b')
 def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, t: float, alpha: float):
     """One step of the perceptron rule on one example (Chapter 2)::
 
@@ -235,12 +238,14 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, alpha: float = 0.1, epochs: i
 # the delta rule (LMS, Widrow & Hoff 1960) for a linear unit o = w·x + b
 
 
+@_checks.overflow_checked('X, w, b')
 def linear_output(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     """Outputs ``o_d = w·x_d + b`` of a linear unit (Chapter 2); shapes as in :func:`perceptron_output`."""
     X = _examples(X)
     return X @ _weights(w, X.shape[1], X.dtype) + _bias(b, X.dtype)
 
 
+@_checks.overflow_checked('X, w, b')
 def delta_rule_step(w: np.ndarray, b: float, X: np.ndarray, t: np.ndarray, alpha: float):
     """One gradient-descent step of the delta rule on the examples given (Chapter 2)::
 
@@ -367,6 +372,7 @@ def train_delta_rule(X: np.ndarray, t: np.ndarray, alpha: float = 0.01, epochs: 
                             loss=np.array(loss), mode=mode)
 
 
+@_checks.overflow_checked('X, w, b')
 def least_squares(X: np.ndarray, t: np.ndarray):
     """The weights the delta rule converges to: ``argmin_{w,b} ½ Σ_d (t_d − w·x_d − b)²``.
 
@@ -388,6 +394,7 @@ def least_squares(X: np.ndarray, t: np.ndarray):
 # the sigmoid unit: a differentiable threshold
 
 
+@_checks.overflow_checked('X, w, b')
 def sigmoid_unit(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     """Outputs ``o_d = σ(net_d)``, ``net_d = w·x_d + b``, of a sigmoid unit (Chapter 2).
 
@@ -423,6 +430,7 @@ class SigmoidUnitGradient:
     o: np.ndarray
 
 
+@_checks.overflow_checked('X, w, b')
 def sigmoid_unit_gradient(w: np.ndarray, b: float, X: np.ndarray, t: np.ndarray) -> SigmoidUnitGradient:
     """Forward pass and gradient of ``E = ½ Σ_d (t_d − o_d)²`` for a sigmoid unit (Chapter 2)::
 

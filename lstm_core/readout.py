@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _checks
 from . import _validate as check
 from . import activations
 from .losses import squared_error
@@ -235,6 +236,10 @@ class NetParams:
             Passed to :meth:`LSTMParams.init <lstm_core.lstm.LSTMParams.init>` (e.g. ``scale``) or
             :meth:`RNNParams.init <lstm_core.rnn.RNNParams.init>`.
         """
+        from .lstm import PRESETS, LSTMConfig
+        if not (isinstance(core, LSTMConfig) or (isinstance(core, str) and (core == "rnn" or core in PRESETS))):
+            raise ValueError(f"core: expected \"rnn\", an LSTM preset name (one of {list(PRESETS)}) or an "
+                             f"LSTMConfig; accepted names: {['rnn'] + list(PRESETS)}, got {core!r}")
         rng = _as_rng(rng)
         if isinstance(core, str) and core == "rnn":
             layer = RNNParams.init(n_in, n_hidden, rng, dtype=dtype, **core_kwargs)
@@ -344,14 +349,11 @@ def net_loss_and_grads(params: NetParams, batch) -> tuple[float, NetGrads]:
     E : float
     grads : NetGrads
     """
-    for name in ("x", "t", "mask"):
-        if not hasattr(batch, name):
-            raise TypeError(f"batch: expected a TaskBatch with x, t and mask, got {type(batch).__name__}")
-    y, cache = net_forward(params, batch.x)
-    if y.shape != batch.t.shape:
-        raise ValueError(f"batch.t: expected shape {y.shape} (the network's outputs), got {batch.t.shape}")
-    E, dy = squared_error(y * batch.mask, batch.t, mean=True)
-    grads, _ = net_backward(params, cache, dy * batch.mask)
+    x, _, _ = _checks.task_batch(batch)
+    y, cache = net_forward(params, x)
+    _, t, mask = _checks.task_batch(batch, y_shape=y.shape)
+    E, dy = squared_error(y * mask, t, mean=True)
+    grads, _ = net_backward(params, cache, dy * mask)
     return E, grads
 
 
@@ -378,10 +380,9 @@ def _check_readout(params) -> None:
 
 
 def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
+    if rng is None:
+        raise TypeError("rng: expected a numpy.random.Generator or an int seed, got None")
+    return _checks.rng(rng)
     raise TypeError(f"rng: expected a numpy.random.Generator or an int seed, got {type(rng).__name__}")
 
 

@@ -44,6 +44,7 @@ from typing import Callable
 import numpy as np
 
 from . import activations
+from . import _checks
 from ._validate import float_array, positive_float, positive_int
 
 __all__ = [
@@ -86,9 +87,9 @@ class RNNParams:
 
     def __post_init__(self):
         # lists become float64 arrays; ndarrays are kept as they are (never copied)
-        self.W_in = float_array("params.W_in", self.W_in)
-        self.W_rec = float_array("params.W_rec", self.W_rec)
-        self.b = float_array("params.b", self.b)
+        self.W_in = _checks.float_array("params.W_in", self.W_in)
+        self.W_rec = _checks.float_array("params.W_rec", self.W_rec)
+        self.b = _checks.float_array("params.b", self.b)
         _check_params(self)
 
     @classmethod
@@ -119,8 +120,7 @@ class RNNParams:
         dtype = np.dtype(dtype)
         if dtype.type not in (np.float32, np.float64):
             raise TypeError(f"dtype: expected float32 or float64, got {dtype}")
-        if not isinstance(rng, np.random.Generator):
-            rng = np.random.default_rng(rng)
+        rng = _checks.rng(rng)
         W_in = rng.normal(0.0, input_scale / np.sqrt(n_in), (n_units, n_in))
         W_rec = rng.normal(0.0, scale / np.sqrt(n_units), (n_units, n_units))
         b = rng.normal(0.0, bias_scale, n_units) if bias_scale > 0 else np.zeros(n_units)
@@ -193,7 +193,8 @@ def _check_state(name: str, params: RNNParams, y, B: int) -> np.ndarray:
 
 
 def _check_step_x(params: RNNParams, x_t, B: int | None = None) -> np.ndarray:
-    return float_array("x_t", x_t, ndim=2, shape=(B, params.n_in), dtype=params.dtype)
+    return _checks.not_empty("x_t", float_array("x_t", x_t, ndim=2, shape=(B, params.n_in),
+                                                dtype=params.dtype))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,6 +231,7 @@ class RNNCache:
         return np.concatenate([self.y0[None], self.y[:-1]], axis=0)
 
 
+@_checks.overflow_checked('x, params')
 def rnn_step(params: RNNParams, x_t, y_prev) -> tuple[np.ndarray, StepCache]:
     """One time step of the recurrent net (Chapter 4).
 
@@ -259,6 +261,7 @@ def rnn_step(params: RNNParams, x_t, y_prev) -> tuple[np.ndarray, StepCache]:
     return y, StepCache(x_t, y_prev, net, y)
 
 
+@_checks.overflow_checked('x, params')
 def rnn_forward(params: RNNParams, x, state0=None) -> tuple[np.ndarray, RNNCache]:
     """Run the recurrent net over a whole sequence (Chapter 4; the protocol's ``forward``).
 
