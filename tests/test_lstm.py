@@ -290,7 +290,7 @@ def test_bad_input_raises_clear_errors():
         lstm_forward(bad, x)
     with pytest.raises(ValueError, match="params.P: expected None"):
         lstm_forward(LSTMParams(W=p.W, R=p.R, b=p.b, P=p.P, config=LSTMConfig.preset("NP")), x)
-    with pytest.raises(ValueError, match=r"params.P: expected 2 dimensions"):
+    with pytest.raises(ValueError, match=r"params.P: expected peephole weights of shape \(3, 4\).*got None"):
         lstm_forward(LSTMParams(W=p.W, R=p.R, b=p.b, P=None), x)
     with pytest.raises(TypeError, match="params: expected LSTMParams, got dict"):
         lstm_forward({"W": p.W}, x)
