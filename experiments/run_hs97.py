@@ -206,6 +206,24 @@ for _s in SERIAL:
                              stop="streak" if _s["task"] != "adding" and _s["kind"] == "rnn"
                              else "window")
 EXPERIMENTS += SERIAL
+
+# --------------------------------------------------------------------------------------------
+# The same setups under the other reading of the learning rule: the weights changed after every
+# time step (real-time learning, experiments/hs97_online.py), one sequence at a time as in the
+# paper. Only the experiments whose sequences are affordable one by one.
+# --------------------------------------------------------------------------------------------
+PERSTEP_NOTE = ("weights changed after every time step by that step's contribution (real-time "
+                "learning, appendix A.1 read per step); control: the same setup and seeds with "
+                "one change per sequence, row {base}")
+PERSTEP_OF = ["hs97-2a", "hs97-2a-paper-g", "hs97-2a-noseq", "hs97-2b", "hs97-1", "hs97-1-noogb",
+              "hs97-6a", "hs97-3a", "hs97-2c-q100", "hs97-4-T100"]
+PERSTEP = []
+for _base in [e for e in EXPERIMENTS if e["id"] in PERSTEP_OF]:
+    _id = _base["id"] + "-perstep"
+    PERSTEP.append(dict(_base, id=_id, rule="per-step",
+                        departures=[PERSTEP_NOTE.format(base=_base["id"])] + _base["departures"],
+                        setup=hs97.Setup(**{**_base["setup"].__dict__, "id": _id})))
+EXPERIMENTS += PERSTEP
 EXPERIMENTS_BY_ID = {e["id"]: e for e in EXPERIMENTS}
 SEED_BASE = 1997
 
@@ -249,6 +267,8 @@ def fingerprint(root: Path = HERE.parent) -> dict:
 def setup_hash(exp) -> str:
     """sha256 of an experiment's setup and seeds: editing one experiment re-runs only that one."""
     extra = {}
+    if exp.get("rule") == "per-step":      # the per-step rule's code lives in hs97_online.py
+        extra = {"rule": "per-step", "online": _code_hash(HERE / "hs97_online.py")}
     if "kind" in exp:          # the baselines' code lives in this script and lstm_core's layers
         extra = {"runner": _code_hash_of(run_serial_trial), "gradient": exp.get("gradient"),
                  "layers": {f: _code_hash(HERE.parent / f) for f in SERIAL_FILES}}
@@ -375,6 +395,9 @@ def run_experiment(exp_id: str, quick: bool = False) -> str:
     if "kind" in exp:
         for seed in todo:
             progress(hs97.TrialRecord(**run_serial_trial(exp, seed, setup)))
+    elif exp.get("rule") == "per-step":
+        import hs97_online
+        hs97_online.run_trials(setup, todo, progress=progress)
     else:
         hs97.run_trials(setup, todo, progress=progress)
     return f"{exp_id}: {len(todo)} trials in {time.time() - t0:.0f} s"
@@ -427,7 +450,9 @@ def _worker(args):
 ORDER = ["hs97-5-n13", "hs97-2c-q1000", "hs97-4-T500", "hs97-6b", "hs97-5-n140", "hs97-4-T100",
          "hs97-4-T100-noigb", "hs97-2c-q100", "hs97-4-T100-b8", "hs97-3a", "hs97-6a", "hs97-2a",
          "hs97-2a-noseq", "hs97-2a-paper-g", "hs97-2b", "hs97-1", "hs97-1-noogb", "hs97-2c-rnn", "hs97-4-rnn", "hs97-2a-rnn", "hs97-xor-truncated",
-         "hs97-xor-full"]
+         "hs97-xor-full", "hs97-4-T100-perstep", "hs97-2c-q100-perstep", "hs97-3a-perstep",
+         "hs97-6a-perstep", "hs97-1-perstep", "hs97-1-noogb-perstep", "hs97-2a-perstep",
+         "hs97-2a-paper-g-perstep", "hs97-2a-noseq-perstep", "hs97-2b-perstep"]
 
 
 def main(argv=None):
