@@ -117,7 +117,13 @@ def forward_online(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
         yc = y_out_c * hs * on
         v[..., :C] = yc
         v[..., C:C + I] = x[step]
-        yk, yk_d = tr.squash("logistic", np.matmul(v, W_k.transpose(0, 2, 1)))
+        # one-hot inputs (experiments 1, 2): only a few columns of v are non-zero, and only
+        # those columns of W_k take part in this step, forward and update alike
+        cols = np.flatnonzero(v.reshape(-1, v.shape[-1]).any(axis=0))
+        sparse = 2 * cols.size < v.shape[-1]
+        v_used = v[..., cols] if sparse else v
+        W_k_used = W_k[:, :, cols] if sparse else W_k
+        yk, yk_d = tr.squash("logistic", np.matmul(v_used, W_k_used.transpose(0, 2, 1)))
         y[step] = yk
         dS_c += (gc_d * y_in_c)[..., None] * u[:, :, None, :]                       # eq. 27
         dS_in += (gc * (np.repeat(y_in_d, S, axis=2) if S > 1 else y_in_d))[..., None] \
@@ -127,14 +133,17 @@ def forward_online(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
             E += 0.5 * (e * e).sum(axis=2)
             delta_k = yk_d * e                                                        # eq. 19
             back = np.matmul(delta_k, W_k[:, :, :C]) * on
-            d_k = np.matmul(delta_k.transpose(0, 2, 1), v)                            # eq. 22
+            d_k = np.matmul(delta_k.transpose(0, 2, 1), v_used)                       # eq. 22
             e_s = back * y_out_c * hs_d                                               # eq. 23
             d_h = [(e_s[..., None] * dS_c).sum(axis=1),                               # eq. 28
                    (e_s[..., None] * dS_in).sum(axis=1).reshape(K, nb, S, M).sum(axis=2)]  # 26
             if has_out:
                 d_out = (back * hs).reshape(K, B, nb, S).sum(axis=3) * y_out_d        # eq. 21
                 d_h.append(np.matmul(d_out.transpose(0, 2, 1), u))
-            W_k += rate * d_k * live_k
+            if sparse:
+                W_k[:, :, cols] += rate * d_k * live_k[:, cols]
+            else:
+                W_k += rate * d_k * live_k
             W_h += rate * np.concatenate(d_h, axis=1) * live_h
         if spec.recurrent:
             u[..., I:I + C] = yc

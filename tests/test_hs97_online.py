@@ -118,3 +118,26 @@ def test_bad_shapes_are_named():
         hs97_online.forward_online(nets, x[:, :1], t, m, 0.1)
     with pytest.raises(ValueError, match="t, mask:"):
         hs97_online.forward_online(nets, x, t[..., :1], m, 0.1)
+
+
+def test_one_hot_inputs_take_the_sparse_path_and_agree():
+    """With one-hot inputs only a few columns of W_k take part: same outputs, same gradient."""
+    spec = tr.NetSpec(12, 12, 1, 1, output_gate=False, recurrent=False, direct=True,
+                      g="logistic", h="identity", bias_cells=False, bias_gates=False,
+                      bias_out=False)
+    K, T = 3, 8
+    rng = np.random.default_rng(9)
+    x = np.zeros((T, K, 1, 12))
+    x[np.arange(T), :, 0, rng.integers(12, size=T)] = 1.0        # the same symbol in every trial
+    t = np.roll(x, -1, axis=0)
+    m = np.ones((T, K, 1, 1))
+    nets = _nets(spec, K, 3)
+    grads = tr.forward(nets, x, t, m).grads
+    y0 = tr.forward(nets, x).y
+    before = {n: a.copy() for n, a in nets.arrays().items()}
+    alpha = 1e-7
+    y = hs97_online.forward_online(nets, x, t, m, alpha).y
+    np.testing.assert_allclose(y, y0, atol=1e-6)
+    for n, a in nets.arrays().items():
+        step = (a - before[n]) / alpha
+        assert np.abs(step + grads[n]).max() / (np.abs(grads[n]).max() + 1e-12) < 1e-4, n
