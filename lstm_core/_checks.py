@@ -11,6 +11,26 @@ axis. An empty batch has no loss to average (``mean=True`` would divide by zero)
 carry and nothing to learn from; returning empty arrays would hide a bug upstream (an empty
 slice, a filter that kept nothing). The forward functions of every network, the one-step
 functions, the feed-forward net and the losses all apply it.
+
+Overflow
+--------
+One policy everywhere: a public function returns **finite** numbers or raises a
+``ValueError`` that names the arguments responsible and says the values overflow the float
+range — never an inf/NaN result, never a ``RuntimeWarning``. Where a finite answer exists
+for large inputs it is computed (the squashers saturate, :func:`lstm_core.losses.log_softmax`
+shifts by the maximum, ``softmax_cross_entropy`` stays finite for logits of any size whose
+loss is a float); where it does not (a net input ``x @ W.T`` beyond ~1.8e308, a squared error
+of 1e200, an identity RNN that grows to inf) the error is raised, by :func:`overflow_checked`
+(floating-point overflow raised inside the call and reported as a ``ValueError``) or by an
+explicit check. Inputs that do not overflow give exactly the results they gave before.
+
+Ragged lists
+------------
+:func:`float_array` turns nested lists of unequal lengths (and other objects NumPy cannot make
+a float array of) into a ``TypeError`` naming the argument. :mod:`lstm_core._validate` is
+frozen (it is fingerprinted by the stored experiment results), so the modules whose code is
+fingerprinted too still call its ``float_array`` and pass NumPy's "inhomogeneous shape"
+message through for ragged lists (tests/test_public_api_fuzz.py lists them as known gaps).
 """
 from __future__ import annotations
 
@@ -108,6 +128,7 @@ def task_batch(batch, y_shape: tuple | None = None, dtype=None, name: str = "bat
                              f"got {t.shape}")
     else:
         t = float_array(f"{name}.t", batch.t, ndim=3, shape=x.shape[:2] + (None,), dtype=x.dtype)
+    not_empty(f"{name}.t", t)
     T, B, K = t.shape
     if t.shape[:2] != x.shape[:2]:
         raise ValueError(f"{name}.t: expected shape ({x.shape[0]}, {x.shape[1]}, K) like {name}.x, "
@@ -116,6 +137,9 @@ def task_batch(batch, y_shape: tuple | None = None, dtype=None, name: str = "bat
     if mask.shape not in ((T, B, 1), (T, B, K)):
         raise ValueError(f"{name}.mask: expected shape ({T}, {B}, 1) (or ({T}, {B}, {K}), one flag "
                          f"per output), got {mask.shape}")
+    if mask.size and (float(mask.min()) < 0.0 or float(mask.max()) > 1.0):
+        raise ValueError(f"{name}.mask: expected flags (weights) in [0, 1], got values in "
+                         f"[{float(mask.min()):.3g}, {float(mask.max()):.3g}]")
     return x, t, mask
 
 

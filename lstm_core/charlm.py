@@ -203,6 +203,7 @@ def charlm_backward(params: ModelParams, cache: CharLMCache, dnet,
     _check_model(params)
     if not isinstance(cache, CharLMCache):
         raise TypeError(f"cache: expected a CharLMCache from charlm_forward, got {type(cache).__name__}")
+    dnet = _checks.float_array("dnet", dnet, shape=cache.out.y.shape, dtype=cache.out.y.dtype)
     g_out, dh, _ = readout_backward(params.out, cache.out, dnet)
     g_core, _, dstate0 = lstm_backward(params.core, cache.lstm, dh, dstate_T)
     return ModelGrads(core=g_core, out=g_out), dstate0
@@ -248,6 +249,16 @@ def charlm_loss_and_grads(params: ModelParams, inputs, targets, state0: LSTMStat
 def final_state(params: LSTMParams, cache: LSTMCache) -> LSTMState:
     """The LSTM state after the last step of a forward pass: y(T), s_c(T) (and, for FGR, the
     gate activations of step T) — copies, so later in-place updates cannot change them."""
+    if not isinstance(params, LSTMParams):
+        raise TypeError(f"params: expected LSTMParams, got {type(params).__name__}")
+    if not isinstance(cache, LSTMCache):
+        raise TypeError(f"cache: expected an LSTMCache from lstm_forward, got {type(cache).__name__}")
+    if cache.config is not None and cache.config != params.config:
+        raise ValueError("cache: expected a cache made by lstm_forward with these params' configuration, "
+                         f"got one made under {cache.config}")
+    if cache.y.shape[-1] != params.n_cells:
+        raise ValueError(f"cache: expected states of {params.n_cells} cells (the params'), "
+                         f"got {cache.y.shape[-1]}")
     cfg = params.config
     gates = None
     if cfg.gate_recurrence:
@@ -383,7 +394,7 @@ def next_char_probabilities(net, temperature: float = 1.0) -> np.ndarray:
     temperature : float
         τ ≥ 0.
     """
-    net = V.float_array("net", net)
+    net = _checks.float_array("net", net)
     if net.ndim == 0 or net.shape[-1] == 0:
         raise ValueError(f"net: expected at least one class on the last axis, got shape {net.shape}")
     tau = V.positive_float("temperature", temperature, allow_zero=True)
@@ -431,6 +442,9 @@ def sample(params: ModelParams, vocab: Vocabulary, n: int, rng, prime: str,
     tau = V.positive_float("temperature", temperature, allow_zero=True)
     if not isinstance(prime, str) or not prime:
         raise ValueError("prime: expected a non-empty string to start from")
+    if isinstance(vocab, Vocabulary) and set(prime) - set(vocab.chars):
+        raise ValueError(f"prime: characters {''.join(sorted(set(prime) - set(vocab.chars)))!r} "
+                         "are not in the vocabulary")
     dtype = params.core.W.dtype
     eye = np.eye(K, dtype=dtype)
     state = None
@@ -471,7 +485,11 @@ def _check_model(params) -> int:
 
 def _ids(name: str, ids, K: int | None, ndim: int | None = None) -> np.ndarray:
     """Check an integer id array (values in [0, K) when K is given)."""
-    arr = np.asarray(ids)
+    try:
+        arr = np.asarray(ids)
+    except (ValueError, TypeError) as err:
+        raise TypeError(f"{name}: expected a rectangular integer array of character ids (equal "
+                        f"lengths in every nested list), got a ragged {type(ids).__name__}") from err
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected an integer array of character ids, got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:

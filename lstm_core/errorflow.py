@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from .lstm import LSTMParams, LSTMState, lstm_backward, lstm_forward, lstm_trace
 
@@ -32,6 +33,7 @@ __all__ = ["delta_jacobian", "LSTMErrorFlow", "lstm_error_flow"]
 _DELTA_OF_PART = {"i": "delta_in", "f": "delta_phi", "z": "delta_c", "o": "delta_out"}
 
 
+@_checks.overflow_checked("W_rec, fprime")
 def delta_jacobian(W_rec, fprime) -> np.ndarray:
     """How a delta at time t scales the deltas q steps earlier (Chapter 7; Hochreiter 1991).
 
@@ -58,10 +60,10 @@ def delta_jacobian(W_rec, fprime) -> np.ndarray:
     J : ndarray (n, n)
         ``J[v, u]`` = ∂δ_v(t−q)/∂δ_u(t).
     """
-    W_rec = V.float_array("W_rec", W_rec, ndim=2)
+    W_rec = _checks.float_array("W_rec", W_rec, ndim=2)
     n = W_rec.shape[0]
-    V.float_array("W_rec", W_rec, shape=(n, n))
-    fprime = V.float_array("fprime", fprime, ndim=2, shape=(None, n), dtype=W_rec.dtype)
+    _checks.float_array("W_rec", W_rec, shape=(n, n))
+    fprime = _checks.float_array("fprime", fprime, ndim=2, shape=(None, n), dtype=W_rec.dtype)
     V.positive_int("fprime.shape[0] (number of steps q)", fprime.shape[0])
     J = np.eye(n, dtype=W_rec.dtype)
     for fp in fprime:                       # m = 1, 2, …, q
@@ -138,7 +140,7 @@ def lstm_error_flow(params: LSTMParams, x, q_max: int | None = None, state0: LST
                          f"got {q_max}")
     if dy_T is None:
         dy_T = np.full((B, H), 1.0 / np.sqrt(B * H), dtype=dtype)
-    dy_T = V.float_array("dy_T", dy_T, ndim=2, shape=(B, H), dtype=dtype)
+    dy_T = _checks.float_array("dy_T", dy_T, ndim=2, shape=(B, H), dtype=dtype)
     dy = np.zeros((T, B, H), dtype=dtype)
     dy[-1] = dy_T
 

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from . import tasks
 from .lstm import LSTMConfig, LSTMParams
@@ -206,6 +207,10 @@ def paper_gate_biases(params: LSTMParams, output_step: float = 1.0,
         raise TypeError(f"params: expected LSTMParams, got {type(params).__name__}")
     output_step = V.positive_float("output_step", output_step, allow_zero=True)
     input_step = V.positive_float("input_step", input_step, allow_zero=True)
+    for name, v in (("output_step", output_step), ("input_step", input_step)):
+        if v * params.n_blocks > float(np.finfo(params.b.dtype).max):
+            raise ValueError(f"{name}: expected a step whose biases −k·step stay within the "
+                             f"{params.b.dtype} range, got {v!r}")
     lay = params.config.layout(params.n_cells)
     k = np.arange(1, params.n_blocks + 1, dtype=params.b.dtype)
     if "o" in lay and output_step:
@@ -223,12 +228,19 @@ def sequence_errors(y, batch, kind: str = "E") -> np.ndarray:
 
     Book equations: eq-ch16-window
     """
-    y = V.float_array("y", y, ndim=3, shape=batch.t.shape)
-    e = (batch.t - y) * batch.mask
+    _, t, mask = _checks.task_batch(batch)
+    y = _checks.float_array("y", y, ndim=3, shape=t.shape, dtype=t.dtype)
+    if kind not in ("E", "abs"):
+        raise ValueError(f"kind: expected 'E' or 'abs', got {kind!r}")
+    return _checks.overflow_checked("y, batch.t")(_sequence_errors)(y, t, mask, kind)
+
+
+def _sequence_errors(y, t, mask, kind):
+    e = (t - y) * mask
     if kind == "E":
         return 0.5 * np.sum(e * e, axis=(0, 2))
     if kind == "abs":
-        n = np.maximum(np.sum(batch.mask, axis=(0, 2)) * y.shape[2], 1.0)
+        n = np.maximum(np.sum(mask, axis=(0, 2)) * y.shape[2], 1.0)
         return np.sum(np.abs(e), axis=(0, 2)) / n
     raise ValueError(f"kind: expected 'E' or 'abs', got {kind!r}")
 

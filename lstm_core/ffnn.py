@@ -31,7 +31,8 @@ import numpy as np
 
 from . import activations as act
 from . import _checks
-from ._validate import float_array, positive_float, positive_int
+from ._checks import float_array
+from ._validate import positive_float, positive_int
 from .losses import squared_error
 
 
@@ -73,11 +74,19 @@ class FFNNParams:
                 raise TypeError(f"W[{l}]: expected dtype {dtype} like W[0], got {self.W[l].dtype}")
         self.b = [float_array(f"b[{l}]", bl, shape=(self.W[l].shape[0],), dtype=dtype)
                   for l, bl in enumerate(self.b)]
-        names = (self.activations,) * L if isinstance(self.activations, (str, act.Activation)) \
-            else tuple(self.activations)
+        if isinstance(self.activations, (str, act.Activation)):
+            names = (self.activations,) * L
+        elif isinstance(self.activations, (tuple, list)):
+            names = tuple(self.activations)
+        else:
+            raise TypeError(f"activations: expected a name or a tuple of names, one per weight layer, "
+                            f"got {type(self.activations).__name__} {self.activations!r}")
         if len(names) != L:
             raise ValueError(f"activations: expected one name per weight layer ({L}), got {len(names)}")
-        self.activations = tuple(act.get(a).name for a in names)
+        try:
+            self.activations = tuple(act.get(a).name for a in names)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"activations: {err}") from None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -221,7 +230,11 @@ def output_delta(t: np.ndarray, y: np.ndarray, fprime: np.ndarray) -> np.ndarray
     t, y, fprime : ndarray, shape (B, n_L)
         Targets t_k, outputs y_k and the derivatives f'(net_k) of the output units.
     """
-    return fprime * (t - y)
+    t = float_array("t", t, ndim=2)
+    _checks.not_empty("t", t)
+    y = float_array("y", y, shape=t.shape, dtype=t.dtype)
+    fprime = float_array("fprime", fprime, shape=t.shape, dtype=t.dtype)
+    return _checks.overflow_checked("t, y, fprime")(lambda: fprime * (t - y))()
 
 
 def hidden_delta(fprime: np.ndarray, W_next: np.ndarray, delta_next: np.ndarray) -> np.ndarray:
@@ -238,7 +251,12 @@ def hidden_delta(fprime: np.ndarray, W_next: np.ndarray, delta_next: np.ndarray)
     delta_next : ndarray, shape (B, n_k)
         Deltas δ_k of the next layer.
     """
-    return fprime * (delta_next @ W_next)  # (δ @ W)[b, j] = Σ_k δ_k w_kj
+    W_next = float_array("W_next", W_next, ndim=2)
+    n_k, n_j = W_next.shape
+    fprime = float_array("fprime", fprime, ndim=2, shape=(None, n_j), dtype=W_next.dtype)
+    _checks.not_empty("fprime", fprime)
+    delta_next = float_array("delta_next", delta_next, shape=(fprime.shape[0], n_k), dtype=W_next.dtype)
+    return _checks.overflow_checked("fprime, W_next, delta_next")(lambda: fprime * (delta_next @ W_next))()  # (δ @ W)[b, j] = Σ_k δ_k w_kj
 
 
 @_checks.overflow_checked('dy, params')

@@ -169,9 +169,9 @@ def gru_step(params: GRUParams, x_t, h_prev) -> tuple[np.ndarray, GRUStepCache]:
     """
     _check_params(params)
     dtype = params.W.dtype
-    x_t = V.float_array("x_t", x_t, ndim=2, shape=(None, params.n_in), dtype=dtype)
+    x_t = _checks.float_array("x_t", x_t, ndim=2, shape=(None, params.n_in), dtype=dtype)
     _checks.not_empty("x_t", x_t)
-    h_prev = V.float_array("h_prev", h_prev, ndim=2, shape=(x_t.shape[0], params.n_hidden), dtype=dtype)
+    h_prev = _checks.float_array("h_prev", h_prev, ndim=2, shape=(x_t.shape[0], params.n_hidden), dtype=dtype)
     a_t = x_t @ params.W.T + params.b
     h, r, u, c = _recurrent_step(params.U, a_t, h_prev)
     return h, GRUStepCache(x=x_t, h_prev=h_prev, r=r, u=u, c=c, h=h)
@@ -210,7 +210,7 @@ def gru_step_backward(params: GRUParams, cache: GRUStepCache, dh) -> tuple[GRUGr
     _check_params(params)
     if not isinstance(cache, GRUStepCache):
         raise TypeError(f"cache: expected a GRUStepCache from gru_step, got {type(cache).__name__}")
-    dh = V.float_array("dh", dh, shape=cache.h.shape, dtype=params.W.dtype)
+    dh = _checks.float_array("dh", dh, shape=cache.h.shape, dtype=params.W.dtype)
     dU = np.zeros_like(params.U)
     dnet, dh_prev = _recurrent_step_backward(params.U, cache.h_prev, cache.r, cache.u, cache.c, dh, dU)
     grads = GRUGrads(W=dnet.T @ cache.x, U=dU, b=dnet.sum(axis=0))
@@ -242,14 +242,14 @@ def gru_forward(params: GRUParams, x, state0=None) -> tuple[np.ndarray, GRUCache
     """
     _check_params(params)
     dtype = params.W.dtype
-    x = V.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
+    x = _checks.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
     T, B, _ = x.shape
     V.positive_int("x.shape[0] (number of time steps T)", T)
     V.positive_int("x.shape[1] (batch size B)", B)
     H = params.n_hidden
     if state0 is None:
         state0 = np.zeros((B, H), dtype=dtype)
-    state0 = V.float_array("state0", state0, ndim=2, shape=(B, H), dtype=dtype)
+    state0 = _checks.float_array("state0", state0, ndim=2, shape=(B, H), dtype=dtype)
 
     # input projections x(t) W^T + b of all T steps in one matmul: (T, B, 3H)
     a = (x.reshape(T * B, -1) @ params.W.T + params.b).reshape(T, B, 3 * H)
@@ -294,9 +294,9 @@ def gru_backward(params: GRUParams, cache: GRUCache, dy, dstate_T=None) -> tuple
         raise TypeError(f"cache: expected a GRUCache from gru_forward, got {type(cache).__name__}")
     dtype = params.W.dtype
     T, B, H = cache.r.shape
-    dy = V.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=dtype)
+    dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=dtype)
     dh = np.zeros((B, H), dtype=dtype) if dstate_T is None else \
-        V.float_array("dstate_T", dstate_T, ndim=2, shape=(B, H), dtype=dtype)
+        _checks.float_array("dstate_T", dstate_T, ndim=2, shape=(B, H), dtype=dtype)
 
     dU = np.zeros_like(params.U)
     dnet = np.empty((T, B, 3 * H), dtype=dtype)  # ∂E/∂net(t) in gate order r, u, c
@@ -346,14 +346,14 @@ def _recurrent_step_backward(U, h_prev, r, u, c, dh, dU):
 def _check_params(params) -> None:
     if not isinstance(params, GRUParams):
         raise TypeError(f"params: expected GRUParams, got {type(params).__name__}")
-    W = V.float_array("params.W", params.W, ndim=2)
+    W = _checks.float_array("params.W", params.W, ndim=2)
     dtype = W.dtype
     H3 = W.shape[0]
     if H3 == 0 or H3 % 3:
         raise ValueError(f"params.W: expected shape (3H, I) with H >= 1, got {W.shape}")
     H = H3 // 3
-    V.float_array("params.U", params.U, ndim=2, shape=(3 * H, H), dtype=dtype)
-    V.float_array("params.b", params.b, ndim=1, shape=(3 * H,), dtype=dtype)
+    _checks.float_array("params.U", params.U, ndim=2, shape=(3 * H, H), dtype=dtype)
+    _checks.float_array("params.b", params.b, ndim=1, shape=(3 * H,), dtype=dtype)
 
 
 _as_rng = _checks.rng

@@ -6,8 +6,8 @@ produced, ready to be handed to a backward pass as ``dy``:
 * :func:`squared_error` — the book's ``E = ½ Σ_k e_k²`` with ``e_k = t_k − y_k``
   (chapters 2, 3, 5). Its gradient is ``∂E/∂y_k = −e_k = y_k − t_k``.
 * :func:`softmax_cross_entropy` — ``E = −Σ_k t_k log softmax(net)_k`` for classification
-  (chapters 16-17), computed from the logits ``net`` with the log-sum-exp trick, so it never
-  overflows. Its gradient is ``∂E/∂net_k = softmax(net)_k − t_k``.
+  (chapters 16-17), computed from the logits ``net`` with the log-sum-exp trick, so it does
+  not overflow (a loss beyond the float range is a ``ValueError``, never inf). Its gradient is ``∂E/∂net_k = softmax(net)_k − t_k``.
 
 Batch reduction
 ---------------
@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks
-from ._validate import float_array
+from ._checks import float_array
 
 
 class LossResult(NamedTuple):
@@ -67,6 +67,7 @@ def error(y: np.ndarray, t: np.ndarray) -> np.ndarray:
         Targets t_k.
     """
     y = float_array("y", y)
+    _checks.not_empty("y", y)
     t = float_array("t", t, shape=y.shape, dtype=y.dtype)
     with np.errstate(over="raise"):
         try:
@@ -131,6 +132,7 @@ def log_softmax(net: np.ndarray) -> np.ndarray:
     net = float_array("net", net)
     if net.ndim == 0 or net.shape[-1] == 0:
         raise ValueError(f"net: expected at least one class on the last axis, got shape {net.shape}")
+    _checks.not_empty("net", net)
     logp = _log_softmax(net)
     if not np.all(np.isfinite(logp)):
         raise ValueError("net: expected logits whose spread (max − min on the last axis) stays within "
@@ -160,6 +162,7 @@ def softmax(net: np.ndarray) -> np.ndarray:
     net = float_array("net", net)
     if net.ndim == 0 or net.shape[-1] == 0:
         raise ValueError(f"net: expected at least one class on the last axis, got shape {net.shape}")
+    _checks.not_empty("net", net)
     with np.errstate(over="ignore"):                    # net_k − max → −inf: exp gives 0, right
         ex = np.exp(net - np.max(net, axis=-1, keepdims=True))
     return ex / np.sum(ex, axis=-1, keepdims=True)
@@ -168,7 +171,10 @@ def softmax(net: np.ndarray) -> np.ndarray:
 def _targets_as_probabilities(t, net: np.ndarray) -> np.ndarray:
     """Turn integer class labels or one-hot / probability rows into an array like ``net``."""
     K = net.shape[-1]
-    t_arr = np.asarray(t)
+    try:
+        t_arr = np.asarray(t)
+    except (ValueError, TypeError):
+        t_arr = float_array("t", t)          # a ragged list: a TypeError naming t
     if t_arr.dtype.kind in "iu":
         if t_arr.shape != net.shape[:-1]:
             raise ValueError(f"t: integer class labels must have shape {net.shape[:-1]} "
@@ -191,7 +197,10 @@ def softmax_cross_entropy(net: np.ndarray, t, mean: bool = False) -> LossResult:
 
     Chapters 16-17 (classification at the end of a sequence, character-level language model).
     The loss is computed from the logits with :func:`log_softmax` (log-sum-exp), never from
-    rounded probabilities, so it stays finite for logits of any size.
+    rounded probabilities, so it stays finite for logits of any size whose loss is a float:
+    only when a target sits on a class whose log-probability is below the float range
+    (logits spread by more than ~1.8e308) is there no finite answer, and that is a
+    ``ValueError`` naming ``net`` (the overflow policy of :mod:`lstm_core._checks`).
 
     Book equations: eq-app-loss, eq-app-delta
 

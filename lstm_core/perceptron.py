@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
-from ._validate import float_array, positive_float, positive_int
+from ._checks import float_array
+from ._validate import positive_float, positive_int
 from .activations import sigmoid
 
 # ---------------------------------------------------------------------------------------
@@ -42,24 +43,29 @@ def _examples(X) -> np.ndarray:
     return X
 
 
-def _weights(w, n: int, dtype) -> np.ndarray:
+def _weights(w, n: int, dtype, name: str = "w") -> np.ndarray:
     if w is None:
+        if name == "w":                     # only the training loops' w0 has a default
+            raise TypeError("w: expected an array of weights, got None")
         return np.zeros(n, dtype=dtype)
-    return float_array("w", w, shape=(n,), dtype=dtype).copy()
+    return float_array(name, w, shape=(n,), dtype=dtype).copy()
 
 
-def _bias(b, dtype) -> np.generic:
+def _bias(b, dtype, name: str = "b") -> np.generic:
     if isinstance(b, np.ndarray) and b.size == 1:
         b = b.reshape(())[()]
     if isinstance(b, bool) or not isinstance(b, numbers.Real):
-        raise TypeError(f"b: expected a real number (the bias), got {type(b).__name__} {b!r}")
+        raise TypeError(f"{name}: expected a real number (the bias), got {type(b).__name__} {b!r}")
     if not np.isfinite(b):
-        raise ValueError(f"b: expected a finite number, got {b}")
+        raise ValueError(f"{name}: expected a finite number, got {b}")
     return np.dtype(dtype).type(b)
 
 
 def _targets(t, D: int, dtype, plus_minus_one: bool = False) -> np.ndarray:
-    t_arr = np.asarray(t)
+    try:
+        t_arr = np.asarray(t)
+    except (ValueError, TypeError):
+        t_arr = float_array("t", t)          # a ragged list: a TypeError naming t
     if t_arr.dtype.kind in "iub":
         t_arr = t_arr.astype(dtype)
     t_arr = float_array("t", t_arr, shape=(D,), dtype=dtype)
@@ -75,7 +81,8 @@ def _training_inputs(X, t, alpha, epochs, w0, b0, plus_minus_one: bool = False):
     t = _targets(t, D, X.dtype, plus_minus_one=plus_minus_one)
     alpha = positive_float("alpha", alpha)
     epochs = positive_int("epochs", epochs)
-    return X, t, X.dtype.type(alpha), epochs, _weights(w0, n, X.dtype), _bias(b0, X.dtype)
+    return (X, t, X.dtype.type(alpha), epochs, _weights(w0, n, X.dtype, "w0"),
+            _bias(b0, X.dtype, "b0"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -90,8 +97,9 @@ def sgn(net: np.ndarray) -> np.ndarray:
 
     Book equations: eq-perceptron-output
     """
-    net = np.asarray(net)
-    return np.where(net > 0, 1, -1).astype(net.dtype if net.dtype.kind == "f" else np.float64)
+    net = float_array("net", net)
+    _checks.not_empty("net", net)
+    return np.where(net > 0, 1, -1).astype(net.dtype)
 
 
 @_checks.overflow_checked('X, w, b')
@@ -118,7 +126,7 @@ def perceptron_output(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     return sgn(X @ w + _bias(b, X.dtype))
 
 
-@_checks.overflow_checked('x, w, b')
+@_checks.overflow_checked('x, w, b, t')
 def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, t: float, alpha: float):
     """One step of the perceptron rule on one example (Chapter 2)::
 
@@ -245,7 +253,7 @@ def linear_output(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     return X @ _weights(w, X.shape[1], X.dtype) + _bias(b, X.dtype)
 
 
-@_checks.overflow_checked('X, w, b')
+@_checks.overflow_checked('X, w, b, t')
 def delta_rule_step(w: np.ndarray, b: float, X: np.ndarray, t: np.ndarray, alpha: float):
     """One gradient-descent step of the delta rule on the examples given (Chapter 2)::
 
@@ -352,7 +360,12 @@ def train_delta_rule(X: np.ndarray, t: np.ndarray, alpha: float = 0.01, epochs: 
     def E(w, b):
         return 0.5 * float(np.sum((t - (X @ w + b)) ** 2))
 
-    ws, bs, loss = [w.copy()], [b], [E(w, b)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        E0 = E(w, b)
+    if not np.isfinite(E0):
+        raise ValueError("X, t, w0, b0: expected values whose squared error stays within the float "
+                         "range, got an initial error E that overflows")
+    ws, bs, loss = [w.copy()], [b], [E0]
     for _ in range(epochs):
         # too large an alpha makes w grow geometrically: let it overflow quietly, then say so
         with np.errstate(over="ignore", invalid="ignore"):
@@ -372,7 +385,7 @@ def train_delta_rule(X: np.ndarray, t: np.ndarray, alpha: float = 0.01, epochs: 
                             loss=np.array(loss), mode=mode)
 
 
-@_checks.overflow_checked('X, w, b')
+@_checks.overflow_checked('X, t')
 def least_squares(X: np.ndarray, t: np.ndarray):
     """The weights the delta rule converges to: ``argmin_{w,b} ½ Σ_d (t_d − w·x_d − b)²``.
 
@@ -430,7 +443,7 @@ class SigmoidUnitGradient:
     o: np.ndarray
 
 
-@_checks.overflow_checked('X, w, b')
+@_checks.overflow_checked('X, w, b, t')
 def sigmoid_unit_gradient(w: np.ndarray, b: float, X: np.ndarray, t: np.ndarray) -> SigmoidUnitGradient:
     """Forward pass and gradient of ``E = ½ Σ_d (t_d − o_d)²`` for a sigmoid unit (Chapter 2)::
 

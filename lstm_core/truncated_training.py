@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from . import activations as act
 from .losses import squared_error
@@ -71,13 +72,13 @@ def lstm_truncated_online(params: LSTMParams, x, dy) -> tuple[LSTMGrads, np.ndar
         raise ValueError("params: lstm_truncated_online does not handle full gate recurrence (FGR); "
                          "use lstm_core.lstm_truncated.lstm_backward_truncated")
     dtype = params.W.dtype
-    x = V.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
+    x = _checks.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
     T, B, I = x.shape
     if T == 0 or B == 0:
         raise ValueError(f"x: expected at least one step and one sequence, got shape {x.shape}")
     H, S, nb = params.n_cells, cfg.block_size, params.n_blocks
     if not callable(dy):
-        dy = V.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=dtype)
+        dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=dtype)
     g_fn, h_fn = act.get(cfg.input_activation), act.get(cfg.output_activation)
     M = I + H + 1                                   # sources: x(t), y(t−1), 1
 
@@ -115,7 +116,7 @@ def lstm_truncated_online(params: LSTMParams, x, dy) -> tuple[LSTMGrads, np.ndar
                 dS["p" + name] *= f_c
                 dS["p" + name] += slope[:, :, None] * block_states
         dy_t = dy(t, state.y) if callable(dy) else dy[t]
-        dy_t = V.float_array("dy(t)", dy_t, ndim=2, shape=(B, H), dtype=dtype)
+        dy_t = _checks.float_array("dy(t)", dy_t, ndim=2, shape=(B, H), dtype=dtype)
         e = dy_t * h_fn.deriv_from_output(sc.hc)
         if o is not None:
             e = e * _to_cells(o, S)
@@ -169,13 +170,11 @@ def net_loss_and_grads_truncated(params: NetParams, batch) -> tuple[float, NetGr
     if not isinstance(params.core, LSTMParams):
         raise TypeError(f"params.core: the truncated gradient needs an LSTM layer (LSTMParams), "
                         f"got {type(params.core).__name__}")
-    for name in ("x", "t", "mask"):
-        if not hasattr(batch, name):
-            raise TypeError(f"batch: expected a TaskBatch with x, t and mask, got {type(batch).__name__}")
-    y, cache = net_forward(params, batch.x)
-    if y.shape != batch.t.shape:
-        raise ValueError(f"batch.t: expected shape {y.shape} (the network's outputs), got {batch.t.shape}")
-    E, dy = squared_error(y * batch.mask, batch.t, mean=True)
-    out_grads, dh, _ = readout_backward(params.out, cache.out, dy * batch.mask)
+    x, t, mask = _checks.task_batch(batch)
+    y, cache = net_forward(params, x)
+    if y.shape != t.shape:
+        raise ValueError(f"batch.t: expected shape {y.shape} (the network's outputs), got {t.shape}")
+    E, dy = squared_error(y * mask, t, mean=True)
+    out_grads, dh, _ = readout_backward(params.out, cache.out, dy * mask)
     core_grads = lstm_backward_truncated(params.core, cache.core, dh)
     return E, NetGrads(core=core_grads, out=out_grads)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _checks
 from .._validate import positive_float, positive_int
 from .batch import TaskBatch, as_float_dtype, as_rng, make_batch, threshold_correct
 
@@ -67,13 +68,14 @@ def continual_latch(rng, length: int, batch_size: int = 1, p_mark: float = 0.1,
 
 def latch_correct(y, batch: TaskBatch) -> np.ndarray:
     """A stream is correct if its output is on the right side of 0.5 at every step; bool (B,)."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return threshold_correct(y, batch, 0.5)
 
 
 def latch_steps_before_error(y, batch: TaskBatch) -> np.ndarray:
     """Steps each stream gets right before its first error (``T`` if none), int (B,) — the
     continual measure of Gers et al. (2000), here for :func:`continual_latch`."""
-    y = np.asarray(y)
+    y = _checks.float_array("y", y, finite=False)     # NaN/inf outputs count as errors
     if y.shape != batch.t.shape:
         raise ValueError(f"y: expected shape {batch.t.shape}, got {y.shape}")
     ok = ((y[..., 0] > 0.5) == (batch.t[..., 0] > 0.5)) & np.isfinite(y[..., 0])

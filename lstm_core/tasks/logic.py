@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import float_array
+from .._checks import float_array
 from .batch import as_float_dtype
 
 _FUNCTIONS = {

@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from .. import _checks
 from .._validate import positive_int
 from .batch import (TaskBatch, argmax_correct, as_float_dtype, as_rng, end_mask,
                     framewise_accuracy, make_batch, one_hot, threshold_correct)
@@ -57,6 +58,7 @@ def parity(rng, batch_size: int, T: int, running: bool = True, dtype=np.float64)
 def parity_correct(y, batch: TaskBatch, threshold: float = 0.5) -> np.ndarray:
     """A sequence is correct if at every scored step the output is on the right side of 0.5
     (``y > 0.5`` exactly where the parity is 1). ``y``: (T, B, 1); returns bool (B,)."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return threshold_correct(y, batch, threshold)
 
 
@@ -109,6 +111,7 @@ def copy_task(rng, batch_size: int, n_symbols: int = 8, length: int = 5, delay: 
 def copy_correct(y, batch: TaskBatch) -> np.ndarray:
     """A sequence is correct if every recalled symbol is the most active output at its step.
     ``y``: (T, B, n_symbols); returns bool (B,)."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return argmax_correct(y, batch)
 
 
@@ -165,6 +168,7 @@ def future_symbol(rng, batch_size: int, T: int, n_symbols: int = 4, shift: int =
 def future_symbol_correct(y, batch: TaskBatch) -> np.ndarray:
     """A sequence is correct if every scored frame's most active output is its label.
     For the fraction of correct frames use :func:`framewise_accuracy`."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return argmax_correct(y, batch)
 
 

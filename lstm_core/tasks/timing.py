@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _checks
 from .._validate import positive_int
 from .batch import (TaskBatch, argmax_correct, as_float_dtype, as_rng, make_batch, one_hot,
                     threshold_correct)
@@ -74,6 +75,7 @@ def spike_delay(rng, batch_size: int, delay: int, T: int, n_cues: int = 1,
 def spike_timing_correct(y, batch: TaskBatch, threshold: float = 0.5) -> np.ndarray:
     """A sequence is correct if its output exceeds ``threshold`` exactly at the target spike
     steps and nowhere else — a spike one step early or late fails. ``y``: (T, B, 1); bool (B,)."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return threshold_correct(y, batch, threshold)
 
 
@@ -134,4 +136,5 @@ def spike_interval(rng, batch_size: int, intervals=(49, 50), max_onset: int = 10
 def spike_interval_correct(y, batch: TaskBatch) -> np.ndarray:
     """A sequence is correct if at the second spike the most active output is the right
     interval. ``y``: (T, B, len(intervals)); returns bool (B,)."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return argmax_correct(y, batch)
