@@ -177,6 +177,7 @@ def gru_step(params: GRUParams, x_t, h_prev) -> tuple[np.ndarray, GRUStepCache]:
     return h, GRUStepCache(x=x_t, h_prev=h_prev, r=r, u=u, c=c, h=h)
 
 
+@_checks.overflow_checked("params, cache, dh")
 def gru_step_backward(params: GRUParams, cache: GRUStepCache, dh) -> tuple[GRUGrads, np.ndarray, np.ndarray]:
     """Backward pass of one GRU step (Chapter 15).
 
@@ -261,6 +262,7 @@ def gru_forward(params: GRUParams, x, state0=None) -> tuple[np.ndarray, GRUCache
     return h[1:], GRUCache(x=x, h=h, r=r, u=u, c=c)
 
 
+@_checks.overflow_checked("params, cache, dy")
 def gru_backward(params: GRUParams, cache: GRUCache, dy, dstate_T=None) -> tuple[GRUGrads, np.ndarray, np.ndarray]:
     """Backpropagation through time for :func:`gru_forward` (Chapter 15, after Chapter 5).
 

@@ -195,6 +195,7 @@ class PerceptronHistory:
     epochs: int
 
 
+@_checks.overflow_checked("X, alpha, w0, b0")
 def train_perceptron(X: np.ndarray, t: np.ndarray, alpha: float = 0.1, epochs: int = 100,
                      w0: np.ndarray | None = None, b0: float = 0.0) -> PerceptronHistory:
     """Train a perceptron with :func:`perceptron_update`, example by example (Chapter 2).
