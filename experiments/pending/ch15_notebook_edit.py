@@ -50,6 +50,7 @@ def per_variant(task, key):
 results = per_variant("temporal", "final_loss")          # final training loss
 errors = per_variant("continual", "error_rate")          # error rate on 2,000-symbol streams
 passed = per_variant("continual", "success")
+before = per_variant("continual", "median_symbols_before_error")   # per seed, over its 10 streams
 weights = {name: n_weights("LSTM", H_VAR, name) for name in VARIANTS}
 cpu_min = sum(r["cpu_seconds"] for r in stored) / 60
 print(f"{len(stored)} stored trials, {cpu_min:.0f} CPU-minutes in all")
@@ -123,6 +124,17 @@ for name in VARIANTS:
     glue(f"greff-perfect-{name}", f"{sum(passed.get(name, []))} of {len(passed.get(name, []))}",
          display=False)
 glue("greff-cont-trials", sum(len(v) for v in errors.values()), display=False)
+med = {n: float(np.median(np.maximum(v, FLOOR))) for n, v in errors.items()}
+glue("greff-nfg-median", f"{med['NFG']:.1%}", display=False)
+glue("greff-vanilla-median", f"{med['vanilla']:.1%}", display=False)
+glue("greff-nfg-ratio", f"{med['NFG'] / med['vanilla']:.0f}", display=False)
+glue("greff-nfg-before", f"{max(before['NFG']):.0f}", display=False)
+glue("greff-vanilla-max", f"{max(errors['vanilla']):.1%}", display=False)
+glue("greff-nfg-min", f"{min(errors['NFG']):.1%}", display=False)
+rank = sorted(med, key=med.get, reverse=True).index("NFG")
+glue("greff-nfg-rank", "the highest" if rank == 0 else f"the {rank + 1}th highest", display=False)
+lo1, hi1 = wilson_interval(1, 5)
+glue("greff-ci-1of5", f"{lo1:.0%}–{hi1:.0%}", display=False)
 glue("greff-short-trials", sum(len(v) for v in results.values()), display=False)"""
 i22 = i20 + 2
 c = cells[i22]
