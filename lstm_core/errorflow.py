@@ -131,6 +131,8 @@ def lstm_error_flow(params: LSTMParams, x, q_max: int | None = None, state0: LST
     -------
     LSTMErrorFlow
     """
+    if not isinstance(x, np.ndarray):
+        x = _checks.float_array("x", x)                  # a ragged list: a TypeError naming x
     _, cache = lstm_forward(params, x, state0)          # validates params, x and state0
     T, B, _ = cache.x.shape
     H, dtype = params.n_cells, params.W.dtype
