@@ -211,6 +211,7 @@ def gru_step_backward(params: GRUParams, cache: GRUStepCache, dh) -> tuple[GRUGr
     _check_params(params)
     if not isinstance(cache, GRUStepCache):
         raise TypeError(f"cache: expected a GRUStepCache from gru_step, got {type(cache).__name__}")
+    _check_params_fit_cache(params, cache.x.shape[-1], cache.h.shape[-1])
     dh = _checks.float_array("dh", dh, shape=cache.h.shape, dtype=params.W.dtype)
     dU = np.zeros_like(params.U)
     dnet, dh_prev = _recurrent_step_backward(params.U, cache.h_prev, cache.r, cache.u, cache.c, dh, dU)
@@ -294,6 +295,7 @@ def gru_backward(params: GRUParams, cache: GRUCache, dy, dstate_T=None) -> tuple
     _check_params(params)
     if not isinstance(cache, GRUCache):
         raise TypeError(f"cache: expected a GRUCache from gru_forward, got {type(cache).__name__}")
+    _check_params_fit_cache(params, cache.x.shape[-1], cache.r.shape[-1])
     dtype = params.W.dtype
     T, B, H = cache.r.shape
     dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=dtype)
@@ -356,6 +358,13 @@ def _check_params(params) -> None:
     H = H3 // 3
     _checks.float_array("params.U", params.U, ndim=2, shape=(3 * H, H), dtype=dtype)
     _checks.float_array("params.b", params.b, ndim=1, shape=(3 * H,), dtype=dtype)
+
+
+def _check_params_fit_cache(params, I: int, H: int) -> None:
+    """The params a backward pass gets must be the shape of those its cache was made with."""
+    if params.W.shape != (3 * H, I):
+        raise ValueError(f"params.W: expected shape {(3 * H, I)} (the cache's I = {I}, H = {H}), "
+                         f"got {params.W.shape}")
 
 
 _as_rng = _checks.rng

@@ -377,8 +377,9 @@ def train_delta_rule(X: np.ndarray, t: np.ndarray, alpha: float = 0.01, epochs: 
                     w, b = _delta_step(w, b, X[d:d + 1], t[d:d + 1], a)
             E_now = E(w, b)
         if not np.isfinite(E_now):
-            raise ValueError(f"alpha: the delta rule diverged with alpha={alpha} "
-                             f"(E overflowed after {len(loss)} epochs); use a smaller learning rate")
+            raise ValueError(f"alpha, X: the delta rule diverged with alpha={alpha} "
+                             f"(E overflowed after {len(loss)} epochs); use a smaller learning rate "
+                             f"(or inputs X of smaller magnitude)")
         ws.append(w.copy())
         bs.append(b)
         loss.append(E_now)
