@@ -5,6 +5,7 @@ The markup tests read every chapter; the student-edition tests transform noteboo
 and one real chapter in a kernel. The full grade of all chapters is a manual check
 (appendix/coursework.md gives the commands and the measured results).
 """
+import gc
 import json
 import re
 import subprocess
@@ -293,6 +294,11 @@ def test_changed_files_reports_edited_deleted_and_added_checkers(tmp_path):
                                                  "deleted: lstm_core/checks/ffnn.py"]
 
 
+# jupyter_client leaves the kernel's zmq sockets to the garbage collector (ResourceWarning in
+# Socket.__del__, reported by pytest as an unraisable exception); not ours to close, and under
+# ``-W error`` it would fail this test.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_real_chapter_student_fails_solution_passes(tmp_path):
     """Chapter 1 of the student edition: the stub fails with its diagnosis; the solution passes."""
     book = nbformat.read(ROOT / "chapters" / "01_notation.ipynb", as_version=4)
@@ -303,12 +309,14 @@ def test_real_chapter_student_fails_solution_passes(tmp_path):
     path = tmp_path / "chapters" / "01_notation.ipynb"
     nbformat.write(student, path)
     records, _ = G.grade(tmp_path, ROOT, chapters=["01_notation"], jobs=1)
+    gc.collect()
     coding = [r for r in records if r["kind"] == "coding"]
     assert [r["passed"] for r in coding] == [False] and "differs from the reference" in coding[0]["message"]
     answer = next(c for c in student.cells if roles(c, "answer") == ["ex-notation-hprime"])
     answer.source = "from lstm_core.checks.activations import check_deriv_from_output\n\n" + solution
     nbformat.write(student, path)
     records, _ = G.grade(tmp_path, ROOT, chapters=["01_notation"], jobs=1)
+    gc.collect()          # the kernel clients' sockets go now, under this test's filters
     assert [r["passed"] for r in records if r["kind"] == "coding"] == [True]
 
 
