@@ -5,10 +5,10 @@ function of x(1) … x(t). Many labelling tasks (a phoneme, a handwritten letter
 what comes *after* t as well. A bidirectional network runs two independent recurrent layers
 over the same sequence, one forwards in time and one backwards, and joins their states:
 
-    h→(t) = layer_fwd(x(1), …, x(t)),         the forward layer
-    h←(t) = layer_bwd(x(T), …, x(t)),         the backward layer, run on x reversed in time
-    y(t)  = [h→(t); h←(t)]                    (T, B, H_f + H_b), or with an output layer
-    y(t)  = W_f h→(t) + W_b h←(t) + b         (T, B, K)     Graves & Schmidhuber's BLSTM output
+    y^fw(t) = layer_fwd(x(1), …, x(t)),       the forward layer
+    y^bw(t) = layer_bwd(x(T), …, x(t)),       the backward layer, run on x reversed in time
+    y(t)    = [y^fw(t); y^bw(t)]              (T, B, H_f + H_b), or with an output layer
+    y(t)    = W_f y^fw(t) + W_b y^bw(t) + b   (T, B, K)     Graves & Schmidhuber's BLSTM output
 
 so y(t) sees the whole sequence. BLSTM is this wrapper with LSTM layers inside; any layer that
 follows the **sequence layer protocol** of :mod:`lstm_core` fits:
@@ -101,9 +101,9 @@ class BidirectionalParams:
     ----------
     fwd, bwd : params of the forward and of the backward layer (e.g. two ``GRUParams``).
     W_f : ndarray (K, H_f) or None
-        Output weights from the forward states h→(t); ``None`` for no output layer.
+        Output weights from the forward states y^fw(t); ``None`` for no output layer.
     W_b : ndarray (K, H_b) or None
-        Output weights from the backward states h←(t).
+        Output weights from the backward states y^bw(t).
     b : ndarray (K,) or None
         Output bias.
     """
@@ -135,7 +135,7 @@ class BidirectionalCache:
     """Trace of :meth:`Bidirectional.forward`.
 
     ``fwd`` / ``bwd`` are the two layers' own caches (``bwd`` in reversed time, as that layer
-    saw it); ``h_fwd`` (T, B, H_f) holds h→(t) and ``h_bwd`` (T, B, H_b) holds h←(t), both in
+    saw it); ``h_fwd`` (T, B, H_f) holds y^fw(t) and ``h_bwd`` (T, B, H_b) holds y^bw(t), both in
     natural time order (``h_bwd[t]`` has read x[t], …, x[T−1]).
     """
 
@@ -199,7 +199,7 @@ class Bidirectional:
         rng : numpy.random.Generator or int, optional
         dtype : float32 or float64
         n_out : int, optional
-            Output units K of y(t) = W_f h→(t) + W_b h←(t) + b; ``None``: no output layer.
+            Output units K of y(t) = W_f y^fw(t) + W_b y^bw(t) + b; ``None``: no output layer.
         """
         for name, layer in (("layer_fwd", self.layer_fwd), ("layer_bwd", self.layer_bwd)):
             if getattr(layer, "init", None) is None:
@@ -241,7 +241,7 @@ class Bidirectional:
         Returns
         -------
         y : ndarray
-            (T, B, H_f + H_b) = [h→(t); h←(t)], or (T, B, K) = W_f h→(t) + W_b h←(t) + b.
+            (T, B, H_f + H_b) = [y^fw(t); y^bw(t)], or (T, B, K) = W_f y^fw(t) + W_b y^bw(t) + b.
         cache : BidirectionalCache
         """
         _check_params(params)
@@ -261,8 +261,8 @@ class Bidirectional:
                  ) -> tuple[BidirectionalGrads, np.ndarray, tuple]:
         """Exact gradient of :meth:`forward` (Chapter 13).
 
-        With an output layer: ∂E/∂W_f = Σ_t dy(t)^T h→(t), ∂E/∂W_b = Σ_t dy(t)^T h←(t),
-        ∂E/∂b = Σ_t dy(t), ∂E/∂h→(t) = dy(t) W_f, ∂E/∂h←(t) = dy(t) W_b; without one,
+        With an output layer: ∂E/∂W_f = Σ_t dy(t)^T y^fw(t), ∂E/∂W_b = Σ_t dy(t)^T y^bw(t),
+        ∂E/∂b = Σ_t dy(t), ∂E/∂y^fw(t) = dy(t) W_f, ∂E/∂y^bw(t) = dy(t) W_b; without one,
         dy splits into its first H_f and last H_b columns. Each layer then runs its own BPTT,
         the backward layer on the reversed sequence; the input gradients add.
 
