@@ -260,3 +260,37 @@ def test_exp1_diagnosis_on_file_belongs_to_the_committed_code():
     doc = json.loads(diag.OUT.read_text())
     assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
     assert doc["budget"] == diag.BUDGET and len(doc["runs"][0]["seeds"]) == diag.TRIALS
+
+
+# ---------------------------------------------------------------- experiment 2a, diagnosed (Chapter 16)
+
+def load_diag_2a():
+    spec = importlib.util.spec_from_file_location("diag_hs97_2a", ROOT / "experiments" / "diag_hs97_2a.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_exp2a_diagnosis_quick_run_records_every_training_sequence():
+    doc = load_diag_2a().main(["--quick"])
+    assert [r["rule"] for r in doc["runs"]] == ["per-sequence", "per-step"]
+    for run in doc["runs"]:
+        assert len(run["trials"]) == 2
+        for t in run["trials"]:
+            assert [w["sequences"] for w in t["windows"]] == [2000, 4000]
+            for w in t["windows"]:
+                assert 0 <= w["frac_bad"] <= 1 and w["median_max_error"] >= 0
+                assert w["frac_bad_at_last_step"] is None or 0 <= w["frac_bad_at_last_step"] <= 1
+
+
+def test_exp2a_diagnosis_on_file_belongs_to_the_committed_code():
+    diag = load_diag_2a()
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert [len(r["trials"]) for r in doc["runs"]] == [diag.TRIALS, diag.TRIALS]
+    battery = {json.loads(line)["seed"]: json.loads(line)
+               for line in (ROOT / "experiments" / "results" / "hs97" / "hs97-2a-perstep.jsonl")
+               .read_text().splitlines() if line.strip()}
+    for t in doc["runs"][1]["trials"]:        # the re-run trials are the battery's trials
+        assert (t["success"], t["sequences"], t["test_wrong"]) == (
+            battery[t["seed"]]["success"], battery[t["seed"]]["sequences"], battery[t["seed"]]["test_wrong"])
