@@ -141,3 +141,20 @@ def test_one_hot_inputs_take_the_sparse_path_and_agree():
     for n, a in nets.arrays().items():
         step = (a - before[n]) / alpha
         assert np.abs(step + grads[n]).max() / (np.abs(grads[n]).max() + 1e-12) < 1e-4, n
+
+
+def test_one_target_per_sequence_makes_the_rules_coincide():
+    """With a target at the last step only (experiments 2c, 3a, 4, 6), the per-step rule makes
+    the per-sequence change: over many sequences the weights agree to rounding."""
+    spec = tr.NetSpec(3, 2, 2, 2)
+    a, b = _nets(spec, 2, 11), _nets(spec, 2, 11)
+    rng = np.random.default_rng(12)
+    for _ in range(30):
+        x = rng.normal(size=(15, 2, 1, 3))
+        t = rng.uniform(size=(15, 2, 1, 2))
+        m = np.zeros((15, 2, 1, 1))
+        m[-1] = 1.0
+        tr.sgd_update(a, tr.forward(a, x, t, m).grads, 0.5)
+        hs97_online.forward_online(b, x, t, m, 0.5)
+    for n, w in a.arrays().items():
+        np.testing.assert_allclose(b.arrays()[n], w, rtol=0, atol=1e-12)
