@@ -238,8 +238,9 @@ def test_checker_rejects_non_functions():
 
 # ---------------------------------------------------------------- experiment 1, diagnosed (Chapter 16)
 
-def load_diag():
-    spec = importlib.util.spec_from_file_location("diag_hs97_1", ROOT / "experiments" / "diag_hs97_1.py")
+def load_diag(name: str = "diag_hs97_1"):
+    """One of the experiments/diag_*.py scripts, imported from its file."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -264,15 +265,8 @@ def test_exp1_diagnosis_on_file_belongs_to_the_committed_code():
 
 # ---------------------------------------------------------------- experiment 2a, diagnosed (Chapter 16)
 
-def load_diag_2a():
-    spec = importlib.util.spec_from_file_location("diag_hs97_2a", ROOT / "experiments" / "diag_hs97_2a.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_exp2a_diagnosis_quick_run_records_every_training_sequence():
-    doc = load_diag_2a().main(["--quick"])
+    doc = load_diag("diag_hs97_2a").main(["--quick"])
     assert [r["rule"] for r in doc["runs"]] == ["per-sequence", "per-step"]
     for run in doc["runs"]:
         assert len(run["trials"]) == 2
@@ -284,7 +278,7 @@ def test_exp2a_diagnosis_quick_run_records_every_training_sequence():
 
 
 def test_exp2a_diagnosis_on_file_belongs_to_the_committed_code():
-    diag = load_diag_2a()
+    diag = load_diag("diag_hs97_2a")
     doc = json.loads(diag.OUT.read_text())
     assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
     assert [len(r["trials"]) for r in doc["runs"]] == [diag.TRIALS, diag.TRIALS]
