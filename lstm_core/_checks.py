@@ -27,10 +27,12 @@ explicit check. Inputs that do not overflow give exactly the results they gave b
 Ragged lists
 ------------
 :func:`float_array` turns nested lists of unequal lengths (and other objects NumPy cannot make
-a float array of) into a ``TypeError`` naming the argument. :mod:`lstm_core._validate` is
-frozen (it is fingerprinted by the stored experiment results), so the modules whose code is
-fingerprinted too still call its ``float_array`` and pass NumPy's "inhomogeneous shape"
-message through for ragged lists (tests/test_public_api_fuzz.py lists them as known gaps).
+a float array of) into a ``TypeError`` naming the argument; lists of Python numbers become
+float64, as in :mod:`lstm_core._validate`. Every module that is not frozen calls it.
+:mod:`lstm_core._validate` is frozen (it is fingerprinted by the stored results of the 1997
+battery), so the frozen modules (``hs97``, ``trials``, ``tasks/batch``, ``tasks/longlag``,
+``tasks/reber``) still call its ``float_array`` and pass NumPy's "inhomogeneous shape" message
+through for ragged lists (tests/test_public_api_fuzz.py lists them as known gaps).
 """
 from __future__ import annotations
 
@@ -90,6 +92,8 @@ def float_array(name: str, x, **kw) -> np.ndarray:
                             f"of dtype {arr.dtype}")
         if arr.dtype.kind == "b":
             raise TypeError(f"{name}: expected a float32 or float64 array, got dtype bool")
+        if arr.dtype.kind in "iu":
+            arr = arr.astype(np.float64)   # plain Python numbers become float64, as in _validate
         x = arr
     return V.float_array(name, x, **kw)
 

@@ -27,6 +27,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import _checks
+
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function σ(x) = 1 / (1 + e^−x), shape-preserving, overflow-free.
@@ -36,9 +38,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     Book equations: eq-notation-squashers, eq-sigmoid
     """
-    x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    return _sigmoid(_checked(x))
 
 
 def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
@@ -46,13 +46,12 @@ def sigmoid_deriv(x: np.ndarray) -> np.ndarray:
 
     Book equations: eq-notation-derivs, eq-sigmoid-deriv
     """
-    s = sigmoid(x)
-    return s * (1.0 - s)
+    return _sigmoid_deriv(_checked(x))
 
 
 def tanh(x: np.ndarray) -> np.ndarray:
     """Hyperbolic tangent, range (−1, 1)."""
-    return np.tanh(x)
+    return _tanh(_checked(x))
 
 
 def tanh_deriv(x: np.ndarray) -> np.ndarray:
@@ -60,8 +59,7 @@ def tanh_deriv(x: np.ndarray) -> np.ndarray:
 
     Book equations: eq-notation-derivs
     """
-    t = np.tanh(x)
-    return 1.0 - t * t
+    return _tanh_deriv(_checked(x))
 
 
 def g1997(x: np.ndarray) -> np.ndarray:
@@ -69,7 +67,7 @@ def g1997(x: np.ndarray) -> np.ndarray:
 
     Book equations: eq-notation-squashers
     """
-    return 4.0 * sigmoid(x) - 2.0
+    return _g1997(_checked(x))
 
 
 def g1997_deriv(x: np.ndarray) -> np.ndarray:
@@ -77,7 +75,7 @@ def g1997_deriv(x: np.ndarray) -> np.ndarray:
 
     Book equations: eq-notation-derivs
     """
-    return 4.0 * sigmoid_deriv(x)
+    return _g1997_deriv(_checked(x))
 
 
 def h1997(x: np.ndarray) -> np.ndarray:
@@ -85,7 +83,7 @@ def h1997(x: np.ndarray) -> np.ndarray:
 
     Book equations: eq-notation-squashers
     """
-    return 2.0 * sigmoid(x) - 1.0
+    return _h1997(_checked(x))
 
 
 def h1997_deriv(x: np.ndarray) -> np.ndarray:
@@ -93,16 +91,71 @@ def h1997_deriv(x: np.ndarray) -> np.ndarray:
 
     Book equations: eq-notation-derivs
     """
-    return 2.0 * sigmoid_deriv(x)
+    return _h1997_deriv(_checked(x))
 
 
 def identity(x: np.ndarray) -> np.ndarray:
     """The linear activation f(x) = x (output units, the constant error carousel)."""
-    return np.asarray(x)
+    return _identity(_checked(x))
 
 
 def identity_deriv(x: np.ndarray) -> np.ndarray:
     """f'(x) = 1."""
+    return _identity_deriv(_checked(x))
+
+
+# ---------------------------------------------------------------------------------------------
+# The implementations behind the public functions above, which check their input first (issue
+# 16: ``x`` a non-empty, finite float32/float64 array, or Python numbers, which become float64).
+# The :data:`ACTIVATIONS` table holds these: the layers call them once per time step on arrays
+# they have checked already.
+
+
+def _checked(x) -> np.ndarray:
+    return _checks.not_empty("x", _checks.float_array("x", x))
+
+
+def _sigmoid(x):
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def _sigmoid_deriv(x):
+    s = _sigmoid(x)
+    return s * (1.0 - s)
+
+
+def _tanh(x):
+    return np.tanh(x)
+
+
+def _tanh_deriv(x):
+    t = np.tanh(x)
+    return 1.0 - t * t
+
+
+def _g1997(x):
+    return 4.0 * _sigmoid(x) - 2.0
+
+
+def _g1997_deriv(x):
+    return 4.0 * _sigmoid_deriv(x)
+
+
+def _h1997(x):
+    return 2.0 * _sigmoid(x) - 1.0
+
+
+def _h1997_deriv(x):
+    return 2.0 * _sigmoid_deriv(x)
+
+
+def _identity(x):
+    return np.asarray(x)
+
+
+def _identity_deriv(x):
     return np.ones_like(np.asarray(x))
 
 
@@ -137,11 +190,11 @@ class Activation:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "logistic": Activation("logistic", sigmoid, sigmoid_deriv, lambda y: y * (1.0 - y), 0.25),
-    "tanh": Activation("tanh", tanh, tanh_deriv, lambda y: 1.0 - y * y, 1.0),
-    "g1997": Activation("g1997", g1997, g1997_deriv, lambda y: (4.0 - y * y) * 0.25, 1.0),
-    "h1997": Activation("h1997", h1997, h1997_deriv, lambda y: (1.0 - y * y) * 0.5, 0.5),
-    "identity": Activation("identity", identity, identity_deriv, lambda y: np.ones_like(y), 1.0),
+    "logistic": Activation("logistic", _sigmoid, _sigmoid_deriv, lambda y: y * (1.0 - y), 0.25),
+    "tanh": Activation("tanh", _tanh, _tanh_deriv, lambda y: 1.0 - y * y, 1.0),
+    "g1997": Activation("g1997", _g1997, _g1997_deriv, lambda y: (4.0 - y * y) * 0.25, 1.0),
+    "h1997": Activation("h1997", _h1997, _h1997_deriv, lambda y: (1.0 - y * y) * 0.5, 0.5),
+    "identity": Activation("identity", _identity, _identity_deriv, lambda y: np.ones_like(y), 1.0),
 }
 ACTIVATIONS["sigmoid"] = ACTIVATIONS["logistic"]
 
@@ -156,4 +209,4 @@ def get(name: str | Activation) -> Activation:
     try:
         return ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}") from None
+        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)} as name, got {name!r}") from None

@@ -205,6 +205,7 @@ class Bidirectional:
             if getattr(layer, "init", None) is None:
                 raise TypeError(f"{name}: has no init function; build BidirectionalParams yourself "
                                 f"or give the SequenceLayer an init")
+        n_hidden = V.positive_int("n_hidden", n_hidden)
         rng = _checks.rng(rng)
         fwd = self.layer_fwd.init(n_in, n_hidden, rng=rng, dtype=dtype)
         bwd = self.layer_bwd.init(n_in, n_hidden, rng=rng, dtype=dtype)
@@ -245,7 +246,7 @@ class Bidirectional:
         cache : BidirectionalCache
         """
         _check_params(params)
-        x = V.float_array("x", x, ndim=3)
+        x = _checks.float_array("x", x, ndim=3)
         s_f, s_b = _pair("state0", state0)
         h_fwd, cache_f = self.layer_fwd.forward(params.fwd, x, s_f)
         # index reversal: the backward layer's step k reads x[T−1−k]
@@ -296,14 +297,14 @@ class Bidirectional:
         if params.has_output_layer:
             _check_output_layer(params, h_fwd, h_bwd)      # blame W_f / W_b / b, not dy
             K = params.b.shape[0]
-            dy = V.float_array("dy", dy, ndim=3, shape=(T, B, K), dtype=dtype)
+            dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, K), dtype=dtype)
             flat = dy.reshape(T * B, K)
             W_f = flat.T @ h_fwd.reshape(T * B, H_f)
             W_b = flat.T @ h_bwd.reshape(T * B, H_b)
             b = flat.sum(axis=0)
             dh_f, dh_b = dy @ params.W_f, dy @ params.W_b
         else:
-            dy = V.float_array("dy", dy, ndim=3, shape=(T, B, H_f + H_b), dtype=dtype)
+            dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, H_f + H_b), dtype=dtype)
             W_f = W_b = b = None
             dh_f, dh_b = dy[:, :, :H_f], dy[:, :, H_f:]
         g_f, dx_f, d0_f = self.layer_fwd.backward(params.fwd, cache.fwd, np.ascontiguousarray(dh_f), ds_f)
@@ -334,7 +335,7 @@ def _check_params(params) -> None:
 
 def _check_output_layer(params: BidirectionalParams, h_fwd: np.ndarray, h_bwd: np.ndarray) -> None:
     dtype = h_fwd.dtype
-    b = V.float_array("params.b", params.b, ndim=1, dtype=dtype)
+    b = _checks.float_array("params.b", params.b, ndim=1, dtype=dtype)
     K = b.shape[0]
-    V.float_array("params.W_f", params.W_f, ndim=2, shape=(K, h_fwd.shape[2]), dtype=dtype)
-    V.float_array("params.W_b", params.W_b, ndim=2, shape=(K, h_bwd.shape[2]), dtype=dtype)
+    _checks.float_array("params.W_f", params.W_f, ndim=2, shape=(K, h_fwd.shape[2]), dtype=dtype)
+    _checks.float_array("params.W_b", params.W_b, ndim=2, shape=(K, h_bwd.shape[2]), dtype=dtype)

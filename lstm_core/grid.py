@@ -42,7 +42,7 @@ import numpy as np
 
 from . import _checks
 from . import _validate as V
-from .activations import sigmoid
+from .activations import _sigmoid as sigmoid   # on checked arrays, per step
 
 __all__ = ["GridLSTMParams", "GridLSTMGrads", "GridBlockCache", "GridLSTMCache", "grid_block",
            "grid_block_backward", "grid_forward", "grid_backward", "grid_depth_gradients",
@@ -187,12 +187,12 @@ def grid_block(W, b, h, m) -> tuple[np.ndarray, np.ndarray, GridBlockCache]:
     h_new, m_new : ndarray (B, D, N)
     cache : GridBlockCache
     """
-    W = V.float_array("W", W, ndim=2)
-    h = V.float_array("h", h, ndim=3, dtype=W.dtype)
+    W = _checks.float_array("W", W, ndim=2)
+    h = _checks.float_array("h", h, ndim=3, dtype=W.dtype)
     B, D, N = h.shape
-    V.float_array("W", W, shape=(D * 4 * N, D * N))
-    b = V.float_array("b", b, shape=(D * 4 * N,), dtype=W.dtype)
-    m = V.float_array("m", m, shape=(B, D, N), dtype=W.dtype)
+    _checks.float_array("W", W, shape=(D * 4 * N, D * N))
+    b = _checks.float_array("b", b, shape=(D * 4 * N,), dtype=W.dtype)
+    m = _checks.float_array("m", m, shape=(B, D, N), dtype=W.dtype)
     return _block(W, b, h.reshape(B, D * N), m)
 
 
@@ -220,10 +220,10 @@ def grid_block_backward(W, cache: GridBlockCache, dh_new, dm_new):
     """
     if not isinstance(cache, GridBlockCache):
         raise TypeError(f"cache: expected a GridBlockCache from grid_block, got {type(cache).__name__}")
-    W = V.float_array("W", W, ndim=2, shape=(cache.gates.size // cache.H.shape[0], cache.H.shape[1]),
+    W = _checks.float_array("W", W, ndim=2, shape=(cache.gates.size // cache.H.shape[0], cache.H.shape[1]),
                       dtype=cache.H.dtype)
-    dh_new = V.float_array("dh_new", dh_new, shape=cache.m.shape, dtype=W.dtype)
-    dm_new = V.float_array("dm_new", dm_new, shape=cache.m.shape, dtype=W.dtype)
+    dh_new = _checks.float_array("dh_new", dh_new, shape=cache.m.shape, dtype=W.dtype)
+    dm_new = _checks.float_array("dm_new", dm_new, shape=cache.m.shape, dtype=W.dtype)
     dnet, dm = _block_backward(cache, dh_new, dm_new)
     return dnet.T @ cache.H, dnet.sum(axis=0), (dnet @ W).reshape(cache.m.shape), dm
 
@@ -277,7 +277,7 @@ def grid_forward(params: GridLSTMParams, x, state0=None) -> tuple[np.ndarray, Gr
     """
     _check_params(params)
     dtype, N, L = params.W.dtype, params.n_hidden, params.n_layers
-    x = V.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
+    x = _checks.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
     T, B, I = x.shape
     V.positive_int("x.shape[0] (number of time steps T)", T)
     V.positive_int("x.shape[1] (batch size B)", B)
@@ -302,6 +302,7 @@ def grid_forward(params: GridLSTMParams, x, state0=None) -> tuple[np.ndarray, Gr
     return h_depth[:, L], cache
 
 
+@_checks.overflow_checked('dy, params')
 def grid_backward(params: GridLSTMParams, cache: GridLSTMCache, dy, dstate_T=None
                   ) -> tuple[GridLSTMGrads, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Exact gradient of :func:`grid_forward`: backpropagation through time and depth (Chapter 14).
@@ -330,6 +331,7 @@ def grid_backward(params: GridLSTMParams, cache: GridLSTMCache, dy, dstate_T=Non
     return grads, dx, dstate0
 
 
+@_checks.overflow_checked('dy, params')
 def grid_depth_gradients(params: GridLSTMParams, cache: GridLSTMCache, dy, dstate_T=None) -> np.ndarray:
     """∂E/∂h_2(t, l): the error reaching each depth level (Chapter 14, "gradients through depth").
 
@@ -342,6 +344,7 @@ def grid_depth_gradients(params: GridLSTMParams, cache: GridLSTMCache, dy, dstat
     return _grid_backward(params, cache, dy, dstate_T)[3]
 
 
+@_checks.overflow_checked('dy, params')
 def grid_depth_gradient_norms(params: GridLSTMParams, cache: GridLSTMCache, dy, dstate_T=None,
                               per_time: bool = False) -> np.ndarray:
     """Norms of :func:`grid_depth_gradients` per depth level (Chapter 14).
@@ -363,7 +366,10 @@ def _grid_backward(params, cache, dy, dstate_T):
     if (Lp1 - 1, cache.h_depth.shape[3]) != (L, N):
         raise ValueError(f"cache: expected a grid of {L} layers of {N} units (the params'), "
                          f"got {Lp1 - 1} layers of {cache.h_depth.shape[3]}")
-    dy = V.float_array("dy", dy, ndim=3, shape=(T, B, N), dtype=dtype)
+    if params.W_in.shape[1] != cache.x.shape[2]:
+        raise ValueError(f"params.W_in: expected shape ({N}, {cache.x.shape[2]}) (the inputs the cache "
+                         f"was made with), got {params.W_in.shape}")
+    dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, N), dtype=dtype)
     dh_time, dm_time = np.zeros((L, B, N), dtype=dtype), np.zeros((L, B, N), dtype=dtype)
     if dstate_T is not None:
         dh_time[...], dm_time[...] = _state_pair("dstate_T", dstate_T, (L, B, N), dtype)
@@ -399,20 +405,21 @@ def _grid_backward(params, cache, dy, dstate_T):
 def _check_params(params) -> None:
     if not isinstance(params, GridLSTMParams):
         raise TypeError(f"params: expected GridLSTMParams, got {type(params).__name__}")
-    W_in = V.float_array("params.W_in", params.W_in, ndim=2)
+    W_in = _checks.float_array("params.W_in", params.W_in, ndim=2)
     N = W_in.shape[0]
     V.positive_int("params.W_in.shape[0] (units N)", N)
-    W = V.float_array("params.W", params.W, ndim=3, shape=(None, 8 * N, 2 * N), dtype=W_in.dtype)
+    _checks.not_empty("params.W_in", W_in)
+    W = _checks.float_array("params.W", params.W, ndim=3, shape=(None, 8 * N, 2 * N), dtype=W_in.dtype)
     V.positive_int("params.W.shape[0] (layers L)", W.shape[0])
-    V.float_array("params.b", params.b, ndim=2, shape=(W.shape[0], 8 * N), dtype=W_in.dtype)
+    _checks.float_array("params.b", params.b, ndim=2, shape=(W.shape[0], 8 * N), dtype=W_in.dtype)
 
 
 def _state_pair(name, value, shape, dtype):
     if not (isinstance(value, (tuple, list)) and len(value) == 2):
         raise TypeError(f"{name}: expected a pair (h_time, m_time) of arrays of shape {shape}, "
                         f"got {type(value).__name__}")
-    return (V.float_array(f"{name}[0] (h_time)", value[0], shape=shape, dtype=dtype),
-            V.float_array(f"{name}[1] (m_time)", value[1], shape=shape, dtype=dtype))
+    return (_checks.float_array(f"{name}[0] (h_time)", value[0], shape=shape, dtype=dtype),
+            _checks.float_array(f"{name}[1] (m_time)", value[1], shape=shape, dtype=dtype))
 
 
 _rng = _checks.rng

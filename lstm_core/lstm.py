@@ -181,7 +181,7 @@ class LSTMConfig:
         """The configuration called ``name`` (see :data:`PRESETS`), with optional overrides,
         e.g. ``LSTMConfig.preset("lstm1997", block_size=2)``."""
         if name not in PRESETS:
-            raise ValueError(f"preset: expected one of {list(PRESETS)}, got {name!r}")
+            raise ValueError(f"preset: expected one of {list(PRESETS)} as name, got {name!r}")
         return cls(**{**PRESETS[name], **overrides})
 
     # -- derived facts used by the layout and the kernels
@@ -281,6 +281,10 @@ class LSTMParams:
         rng = _as_rng(rng)
         dtype = _float_dtype(dtype)
         k = 1.0 / np.sqrt(H) if scale is None else V.positive_float("scale", scale, allow_zero=True)
+        k_max = min(np.finfo(np.float64).max / 2, float(np.finfo(dtype).max))
+        if k > k_max:
+            raise ValueError(f"scale: expected a number <= {k_max:.3g} (uniform in ±scale must stay "
+                             f"within the {dtype} range), got {k:.3g}")
 
         def u(*shape):
             return rng.uniform(-k, k, shape).astype(dtype)
@@ -392,7 +396,12 @@ class LSTMCache:
     config: LSTMConfig | None = None   # the params' configuration, checked by lstm_backward
 
     def part(self, name: str, config: LSTMConfig) -> np.ndarray | None:
-        """Activations of one part (``"i"``, ``"f"``, ``"z"``, ``"o"``) over time, (T, B, n)."""
+        """Activations of one part (``"i"``, ``"f"``, ``"z"``, ``"o"``) over time, (T, B, n);
+        ``None`` for a gate the configuration does not have."""
+        if not isinstance(name, str) or name not in ("i", "f", "z", "o"):
+            raise ValueError(f"name: expected one of 'i', 'f', 'z', 'o', got {name!r}")
+        if not isinstance(config, LSTMConfig):
+            raise TypeError(f"config: expected an LSTMConfig, got {type(config).__name__}")
         lay = config.layout(self.c.shape[2])
         if name == "f" and config.coupled_input_forget:
             return 1.0 - self.act[:, :, lay["i"]]
@@ -435,7 +444,7 @@ def lstm_step(params: LSTMParams, x_t, state: LSTMState | None = None) -> tuple[
     cache : LSTMStepCache
     """
     cfg, lay = _check_params(params)
-    x_t = V.float_array("x_t", x_t, ndim=2, shape=(None, params.n_in), dtype=params.W.dtype)
+    x_t = _checks.float_array("x_t", x_t, ndim=2, shape=(None, params.n_in), dtype=params.W.dtype)
     _checks.not_empty("x_t", x_t)
     prev = _check_state("state", state, params, x_t.shape[0])
     S = cfg.block_size
@@ -469,6 +478,7 @@ def lstm_step(params: LSTMParams, x_t, state: LSTMState | None = None) -> tuple[
     return new, LSTMStepCache(x=x_t, prev=prev, i=i, f=f, z=z, o=o, c=c, hc=hc, y=y)
 
 
+@_checks.overflow_checked('dstate, params')
 def lstm_step_backward(params: LSTMParams, cache: LSTMStepCache,
                        dstate: LSTMState) -> tuple[LSTMGrads, np.ndarray, LSTMState]:
     """Backward pass of one :func:`lstm_step` (Chapter 11): full gradient, nothing truncated.
@@ -593,7 +603,7 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
     """
     cfg, lay = _check_params(params)
     dtype = params.W.dtype
-    x = V.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
+    x = _checks.float_array("x", x, ndim=3, shape=(None, None, params.n_in), dtype=dtype)
     T, B, _ = x.shape
     V.positive_int("x.shape[0] (number of time steps T)", T)
     V.positive_int("x.shape[1] (batch size B)", B)
@@ -666,6 +676,7 @@ def lstm_forward(params: LSTMParams, x, state0: LSTMState | None = None) -> tupl
     return Y[1:], LSTMCache(x=x, act=A, y=Y, c=C, hc=HC, gates0=s0.gates, sources=XY, config=cfg)
 
 
+@_checks.overflow_checked('dy, params')
 def lstm_backward(params: LSTMParams, cache: LSTMCache, dy,
                   dstate_T: LSTMState | None = None) -> tuple[LSTMGrads, np.ndarray, LSTMState]:
     """Full backpropagation through time for :func:`lstm_forward` (Chapter 11).
@@ -717,7 +728,10 @@ def _bptt(params, cache, dy, dstate_T, keep_dc):
     if G != params.W.shape[0] or cache.c.shape[2] != H or cache.act.dtype != dtype:
         raise ValueError(f"cache: expected a cache of these params (G={params.W.shape[0]}, H={H}, "
                          f"{dtype}), got G={G}, H={cache.c.shape[2]}, {cache.act.dtype}")
-    dy = V.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=dtype)
+    if params.W.shape[1] != cache.x.shape[2]:
+        raise ValueError(f"params.W: expected shape ({G}, {cache.x.shape[2]}) (the inputs the cache "
+                         f"was made with), got {params.W.shape}")
+    dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=dtype)
     dT = _check_state("dstate_T", dstate_T, params, B)
     kern = _Kernels(cfg, lay, H, dtype)
     peep = dict(zip(cfg.peephole_gates, params.P)) if cfg.peepholes else {}
@@ -849,6 +863,10 @@ class LSTMTrace:
 
     def step(self, t: int) -> dict[str, np.ndarray | None]:
         """Everything at code time index ``t`` (the book's t + 1) as a dict, for a stepper frame."""
+        T = self.x.shape[0]
+        t = V.positive_int("t", t, minimum=0)
+        if t >= T:
+            raise ValueError(f"t: expected a time index in [0, {T}), got {t}")
         out = {}
         for f in fields(self):
             v = getattr(self, f.name)
@@ -1124,6 +1142,9 @@ def _as_config(config) -> LSTMConfig:
     if config is None:
         return LSTMConfig()
     if isinstance(config, str):
+        if config not in PRESETS:
+            raise ValueError(f"config: expected an LSTMConfig, None or a preset name (one of "
+                             f"{list(PRESETS)}), got {config!r}")
         return LSTMConfig.preset(config)
     if isinstance(config, LSTMConfig):
         return config
@@ -1137,7 +1158,7 @@ def _check_params(params) -> tuple[LSTMConfig, dict[str, slice]]:
     cfg = params.config
     if not isinstance(cfg, LSTMConfig):
         raise TypeError(f"params.config: expected an LSTMConfig, got {type(cfg).__name__}")
-    R = V.float_array("params.R", params.R, ndim=2)
+    R = _checks.float_array("params.R", params.R, ndim=2)
     dtype = R.dtype
     H = R.shape[1]
     if H == 0:
@@ -1146,22 +1167,22 @@ def _check_params(params) -> tuple[LSTMConfig, dict[str, slice]]:
         raise ValueError(f"params.R: expected H = R.shape[1] to be a multiple of block_size="
                          f"{cfg.block_size}, got {H}")
     G = cfg.n_rows(H)
-    V.float_array("params.R", R, shape=(G, H))
-    W = V.float_array("params.W", params.W, ndim=2, shape=(G, None), dtype=dtype)
+    _checks.float_array("params.R", R, shape=(G, H))
+    W = _checks.float_array("params.W", params.W, ndim=2, shape=(G, None), dtype=dtype)
     if W.shape[1] == 0:
         raise ValueError(f"params.W: expected shape ({G}, I) with I >= 1, got {W.shape}")
-    V.float_array("params.b", params.b, ndim=1, shape=(G,), dtype=dtype)
+    _checks.float_array("params.b", params.b, ndim=1, shape=(G,), dtype=dtype)
     n_peep = len(cfg.peephole_gates)
     if n_peep and params.P is None:
         raise ValueError(f"params.P: expected peephole weights of shape ({n_peep}, {H}) "
                          f"(this configuration has peepholes), got None")
     if n_peep:
-        V.float_array("params.P", params.P, ndim=2, shape=(n_peep, H), dtype=dtype)
+        _checks.float_array("params.P", params.P, ndim=2, shape=(n_peep, H), dtype=dtype)
     elif params.P is not None:
         raise ValueError("params.P: expected None (this configuration has no peepholes), got an array")
     n_g = len(cfg.gates) * (H // cfg.block_size)
     if cfg.gate_recurrence and n_g:
-        V.float_array("params.Q", params.Q, ndim=2, shape=(n_g, n_g), dtype=dtype)
+        _checks.float_array("params.Q", params.Q, ndim=2, shape=(n_g, n_g), dtype=dtype)
     elif params.Q is not None:
         raise ValueError("params.Q: expected None (only full gate recurrence, FGR, has Q), got an array")
     return cfg, cfg.layout(H)
@@ -1177,12 +1198,12 @@ def _check_state(name, state, params, B, allow_none=True) -> LSTMState:
                          gates=np.zeros((B, n_g), dtype) if cfg.gate_recurrence else None)
     if not isinstance(state, LSTMState):
         raise TypeError(f"{name}: expected an LSTMState(y, c), got {type(state).__name__}")
-    y = V.float_array(f"{name}.y", state.y, ndim=2, shape=(B, H), dtype=dtype)
-    c = V.float_array(f"{name}.c", state.c, ndim=2, shape=(B, H), dtype=dtype)
+    y = _checks.float_array(f"{name}.y", state.y, ndim=2, shape=(B, H), dtype=dtype)
+    c = _checks.float_array(f"{name}.c", state.c, ndim=2, shape=(B, H), dtype=dtype)
     gates = None
     if cfg.gate_recurrence:
         gates = np.zeros((B, n_g), dtype) if state.gates is None else \
-            V.float_array(f"{name}.gates", state.gates, ndim=2, shape=(B, n_g), dtype=dtype)
+            _checks.float_array(f"{name}.gates", state.gates, ndim=2, shape=(B, n_g), dtype=dtype)
     return LSTMState(y=y, c=c, gates=gates)
 
 

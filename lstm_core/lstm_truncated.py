@@ -63,6 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import _validate as V
 from . import activations as act
 from .lstm import (LSTMCache, LSTMGrads, LSTMParams, _block_sum, _check_params, _gate_rows,
@@ -273,5 +274,8 @@ def _check(params, cache, dy):
     if G != params.W.shape[0] or cache.c.shape[2] != H or cache.act.dtype != params.W.dtype:
         raise ValueError(f"cache: expected a cache of these params (G={params.W.shape[0]}, H={H}, "
                          f"{params.W.dtype}), got G={G}, H={cache.c.shape[2]}, {cache.act.dtype}")
-    dy = V.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=params.W.dtype)
+    if params.W.shape[1] != cache.x.shape[2]:
+        raise ValueError(f"params.W: expected shape ({G}, {cache.x.shape[2]}) (the inputs the cache "
+                         f"was made with), got {params.W.shape}")
+    dy = _checks.float_array("dy", dy, ndim=3, shape=(T, B, H), dtype=params.W.dtype)
     return cfg, lay, dy

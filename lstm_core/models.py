@@ -109,7 +109,7 @@ class Stacked:
         """
         params = self._per_layer("params", params)
         states = self._per_layer("state0", state0)
-        h = V.float_array("x", x, ndim=3)
+        h = _checks.float_array("x", x, ndim=3)
         caches, inputs = [], []
         for layer, p, s in zip(self.layers, params, states):
             inputs.append(h)
@@ -140,13 +140,14 @@ class Stacked:
             grads[l], dh, dstate0[l] = self.layers[l].backward(params[l], cache.caches[l], dh, dstates[l])
         return grads, dh, dstate0
 
+    @_checks.overflow_checked('dy, params')
     def input_gradient_norms(self, params, cache: StackedCache, dy) -> np.ndarray:
         """‖∂E/∂h_l‖ for l = 0 … L (over time, batch and units): the error reaching the input
         of each layer, level 0 = x, level L = the output (= ‖dy‖). Chapter 14's depth figure."""
         params = self._per_layer("params", params)
         L = len(self.layers)
         norms = np.empty(L + 1)
-        dh = V.float_array("dy", dy, ndim=3)
+        dh = _checks.float_array("dy", dy, ndim=3)
         norms[L] = np.linalg.norm(dh)
         for l in reversed(range(L)):
             _, dh, _ = self.layers[l].backward(params[l], cache.caches[l], dh)
@@ -310,6 +311,7 @@ def delay_targets(batch, delay: int):
 
     if not isinstance(batch, TaskBatch):
         raise TypeError(f"batch: expected a TaskBatch, got {type(batch).__name__}")
+    _checks.task_batch(batch)
     D = V.positive_int("delay", delay, minimum=0)
 
     def pad(a, front):

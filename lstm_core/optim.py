@@ -40,8 +40,15 @@ def _param_grad_pairs(params, grads) -> list[tuple[str, np.ndarray, np.ndarray]]
     if not p:
         raise ValueError(f"params: expected float arrays (a dataclass, dict or list of them), "
                          f"got {type(params).__name__} with none")
+    for name, arr in _all_arrays(params).items():
+        if name in g and name not in p:
+            raise TypeError(f"params.{name}: expected a float32 or float64 array (grads[{name!r}] "
+                            f"is its gradient), got dtype {arr.dtype}")
     pairs = []
     for name, arr in p.items():
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"params.{name}: expected finite values, got "
+                             f"{int(arr.size - np.count_nonzero(np.isfinite(arr)))} NaN/inf entries")
         if name not in g:
             raise ValueError(f"grads: no gradient for parameter {name!r} (grads has {sorted(g)})")
         grad = g[name]
@@ -56,15 +63,64 @@ def _param_grad_pairs(params, grads) -> list[tuple[str, np.ndarray, np.ndarray]]
     return pairs
 
 
-def _grad_arrays(grads, params) -> list[np.ndarray]:
+def _all_arrays(tree, prefix: str = "") -> dict[str, np.ndarray]:
+    """Every ndarray inside ``tree`` (any dtype), by the paths of :func:`named_arrays`."""
+    if isinstance(tree, np.ndarray):
+        return {prefix: tree}
+    if dataclasses.is_dataclass(tree) and not isinstance(tree, type):
+        items = ((f.name, getattr(tree, f.name)) for f in dataclasses.fields(tree))
+    elif isinstance(tree, Mapping):
+        items = ((str(k), v) for k, v in tree.items())
+    elif isinstance(tree, (list, tuple)):
+        return {k: v for i, item in enumerate(tree) for k, v in _all_arrays(item, f"{prefix}[{i}]").items()}
+    else:
+        return {}
+    out = {}
+    for name, value in items:
+        out.update(_all_arrays(value, f"{prefix}.{name}" if prefix else name))
+    return out
+
+
+def _grad_arrays(grads, params, check: bool = True, finite: bool = True) -> list[np.ndarray]:
+    """The gradient arrays (of ``params``' arrays if given); with ``check``, each one a
+    non-empty float32/float64 array of its parameter's shape (and finite, with ``finite``)."""
     g = named_arrays(grads)
     if params is None:
-        return list(g.values())
+        if not check:
+            return list(g.values())
+        arrays = _all_arrays(grads)
+        if not arrays:
+            raise ValueError(f"grads: expected float arrays (a dataclass, dict or list of them), "
+                             f"got {type(grads).__name__} with none")
+        return [_checked_grad(n, a, finite=finite) for n, a in arrays.items()]
     names = named_arrays(params)
+    if check:
+        for n, a in _all_arrays(grads).items():
+            if n in names and n not in g:
+                _checked_grad(n, a, finite=finite)  # a non-float gradient of a parameter
     missing = [n for n in names if n not in g]
     if missing:
         raise ValueError(f"grads: no gradient for parameters {missing}")
-    return [g[n] for n in names]
+    if not check:
+        return [g[n] for n in names]
+    return [_checked_grad(n, g[n], names[n], finite) for n in names]
+
+
+def _checked_grad(name: str, a: np.ndarray, param: np.ndarray | None = None,
+                  finite: bool = True) -> np.ndarray:
+    label = f"grads[{name!r}]"
+    if a.dtype.type not in (np.float32, np.float64):
+        raise TypeError(f"{label}: expected a float32 or float64 array, got dtype {a.dtype}")
+    if param is not None and a.shape != param.shape:
+        raise ValueError(f"{label}: expected shape {param.shape} (the parameter's), got {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{label}: expected a non-empty array (empty arrays are rejected), "
+                         f"got shape {a.shape}")
+    if finite and not np.all(np.isfinite(a)):
+        raise ValueError(f"{label}: expected finite values, got "
+                         f"{int(a.size - np.count_nonzero(np.isfinite(a)))} NaN/inf entries "
+                         "(exploding gradients? try clip_by_global_norm or a smaller lr)")
+    return a
 
 
 def _unit_interval(name: str, v) -> float:
@@ -166,6 +222,12 @@ class Adam:
         """Update every array of ``params`` in place from the matching array of ``grads``."""
         lr = positive_float("lr", self.lr)
         pairs = _param_grad_pairs(params, grads)
+        for name, p, g in pairs:             # g * g below must not overflow
+            lim = float(np.sqrt(np.finfo(p.dtype).max))
+            big = float(np.max(np.abs(g))) if g.size else 0.0
+            if big > lim:
+                raise ValueError(f"grads[{name!r}]: expected entries of magnitude <= {lim:.3g} (Adam "
+                                 f"squares them; larger ones overflow {p.dtype}), got {big:.3g}")
         n = self.steps + 1
         c1, c2 = 1.0 - self.beta1 ** n, 1.0 - self.beta2 ** n  # bias corrections
         for name, p, g in pairs:
@@ -190,7 +252,8 @@ def global_norm(grads, params=None) -> float:
     """The Euclidean norm of all gradient entries together, ``√(Σ_θ Σ (∂E/∂θ)²)``.
 
     Computed without overflow (scaled by the largest entry), so huge but finite gradients
-    give a finite norm. Returns inf (or nan) if a gradient is not finite.
+    give a finite norm. A gradient that is not a non-empty, finite float array (or, with
+    ``params``, not of its parameter's shape) is a ``ValueError``/``TypeError`` naming it.
 
     Parameters
     ----------
@@ -198,7 +261,17 @@ def global_norm(grads, params=None) -> float:
     params : optional
         If given, only the gradients of these parameters count (deltas, ∂E/∂x … are left out).
     """
-    arrays = [a for a in _grad_arrays(grads, params) if a.size]
+    return _norm(_grad_arrays(grads, params))
+
+
+def _global_norm_unchecked(grads, params=None) -> float:
+    """:func:`global_norm` without the checks: inf (or nan) for non-finite gradients, which
+    :func:`lstm_core.train.train` reads as divergence."""
+    return _norm(_grad_arrays(grads, params, check=False))
+
+
+def _norm(arrays) -> float:
+    arrays = [a for a in arrays if a.size]
     if not arrays:
         return 0.0
     big = max(float(np.max(np.abs(a))) for a in arrays)
@@ -230,11 +303,12 @@ def clip_by_global_norm(grads, max_norm: float, params=None) -> float:
         The global norm **before** clipping.
     """
     max_norm = positive_float("max_norm", max_norm)
-    norm = global_norm(grads, params)
-    if not np.isfinite(norm):
+    arrays = _grad_arrays(grads, params, finite=False)
+    norm = _norm(arrays)
+    if not np.isfinite(norm) or not all(np.all(np.isfinite(a)) for a in arrays):
         raise ValueError(f"grads: cannot clip non-finite gradients (global norm {norm})")
     if norm > max_norm:
-        for a in _grad_arrays(grads, params):
+        for a in arrays:
             a *= a.dtype.type(max_norm / norm)
     return norm
 

@@ -145,16 +145,17 @@ def readout_forward(params: ReadoutParams, h, x=None) -> tuple[np.ndarray, Reado
     cache : ReadoutCache
     """
     _check_readout(params)
-    h = check.float_array("h", h, ndim=3, shape=(None, None, params.W.shape[1]), dtype=params.W.dtype)
+    h = _checks.float_array("h", h, ndim=3, shape=(None, None, params.W.shape[1]), dtype=params.W.dtype)
+    _checks.not_empty("h", h)
     net = h @ params.W.T + params.b                     # all T steps in one matmul
     if params.V is not None:
         if x is None:
             raise ValueError("x: expected the inputs (T, B, I) for the direct connections V, got None")
-        x = check.float_array("x", x, ndim=3, shape=h.shape[:2] + (params.V.shape[1],), dtype=h.dtype)
+        x = _checks.float_array("x", x, ndim=3, shape=h.shape[:2] + (params.V.shape[1],), dtype=h.dtype)
         net += x @ params.V.T
     elif x is not None:
         raise ValueError("x: expected None (params.V is None: no direct input connections), got an array")
-    y = activations.sigmoid(net) if params.activation == "logistic" else net
+    y = activations._sigmoid(net) if params.activation == "logistic" else net   # net: checked inputs
     return y, ReadoutCache(h=h, x=x, y=y)
 
 
@@ -184,7 +185,10 @@ def readout_backward(params: ReadoutParams, cache: ReadoutCache,
     _check_readout(params)
     if not isinstance(cache, ReadoutCache):
         raise TypeError(f"cache: expected a ReadoutCache from readout_forward, got {type(cache).__name__}")
-    dy = check.float_array("dy", dy, ndim=3, shape=cache.y.shape, dtype=params.W.dtype)
+    if params.W.shape != (cache.y.shape[2], cache.h.shape[2]):
+        raise ValueError(f"params.W: expected shape {(cache.y.shape[2], cache.h.shape[2])} (K, H of the "
+                         f"cache), got {params.W.shape}")
+    dy = _checks.float_array("dy", dy, ndim=3, shape=cache.y.shape, dtype=params.W.dtype)
     dnet = dy * (cache.y * (1.0 - cache.y)) if params.activation == "logistic" else dy
     K, H = params.W.shape
     flat = dnet.reshape(-1, K)
@@ -240,6 +244,7 @@ class NetParams:
         if not (isinstance(core, LSTMConfig) or (isinstance(core, str) and (core == "rnn" or core in PRESETS))):
             raise ValueError(f"core: expected \"rnn\", an LSTM preset name (one of {list(PRESETS)}) or an "
                              f"LSTMConfig; accepted names: {['rnn'] + list(PRESETS)}, got {core!r}")
+        n_hidden = check.positive_int("n_hidden", n_hidden)
         rng = _as_rng(rng)
         if isinstance(core, str) and core == "rnn":
             layer = RNNParams.init(n_in, n_hidden, rng, dtype=dtype, **core_kwargs)
@@ -369,12 +374,12 @@ def _check_readout(params) -> None:
     if not isinstance(params, ReadoutParams):
         raise TypeError(f"params: expected ReadoutParams, got {type(params).__name__}")
     _check_activation(params.activation)
-    W = check.float_array("params.W", params.W, ndim=2)
+    W = _checks.float_array("params.W", params.W, ndim=2)
     if W.shape[0] == 0 or W.shape[1] == 0:
         raise ValueError(f"params.W: expected shape (K, H) with K, H >= 1, got {W.shape}")
-    check.float_array("params.b", params.b, ndim=1, shape=(W.shape[0],), dtype=W.dtype)
+    _checks.float_array("params.b", params.b, ndim=1, shape=(W.shape[0],), dtype=W.dtype)
     if params.V is not None:
-        Vd = check.float_array("params.V", params.V, ndim=2, shape=(W.shape[0], None), dtype=W.dtype)
+        Vd = _checks.float_array("params.V", params.V, ndim=2, shape=(W.shape[0], None), dtype=W.dtype)
         if Vd.shape[1] == 0:
             raise ValueError(f"params.V: expected shape ({W.shape[0]}, I) with I >= 1 or None, got {Vd.shape}")
 

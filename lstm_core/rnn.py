@@ -45,7 +45,8 @@ import numpy as np
 
 from . import activations
 from . import _checks
-from ._validate import float_array, positive_float, positive_int
+from ._checks import float_array
+from ._validate import positive_float, positive_int
 
 __all__ = [
     "RNNParams", "RNNGrads", "StepCache", "RNNCache", "BPTTTrace", "ErrorFlow", "RTRL",
@@ -172,7 +173,8 @@ def _check_params(params) -> activations.Activation:
     if n < 1:
         raise ValueError(f"params.W_rec: expected at least one unit, got shape {W_rec.shape}")
     float_array("params.W_rec", W_rec, shape=(n, n))
-    float_array("params.W_in", params.W_in, ndim=2, shape=(n, None), dtype=W_rec.dtype)
+    _checks.not_empty("params.W_in", float_array("params.W_in", params.W_in, ndim=2, shape=(n, None),
+                                                 dtype=W_rec.dtype))
     float_array("params.b", params.b, ndim=1, shape=(n,), dtype=W_rec.dtype)
     return activations.get(params.activation)
 
@@ -382,12 +384,17 @@ def rnn_step_backward(params: RNNParams, cache: StepCache, dy_t):
     if not isinstance(cache, StepCache):
         raise TypeError(f"cache: expected the StepCache returned by rnn_step, "
                         f"got {type(cache).__name__}")
+    if cache.x.shape[1] != params.n_in or cache.y.shape[1] != params.n_units:
+        raise ValueError(f"params.W_in: expected shape ({cache.y.shape[1]}, {cache.x.shape[1]}) (the "
+                         f"net that made the cache: {cache.y.shape[1]} units, {cache.x.shape[1]} inputs), "
+                         f"got {params.W_in.shape}")
     dy_t = float_array("dy_t", dy_t, ndim=2, shape=cache.y.shape, dtype=params.dtype)
     delta = act.deriv_from_output(cache.y) * -dy_t
     grads = RNNGrads(W_in=-(delta.T @ cache.x), W_rec=-(delta.T @ cache.y_prev), b=-delta.sum(axis=0))
     return grads, -(delta @ params.W_in), -(delta @ params.W_rec)
 
 
+@_checks.overflow_checked('dy, params')
 def bptt_deltas(params: RNNParams, cache: RNNCache, dy, dstate_T=None) -> np.ndarray:
     """All BPTT deltas δ(t) = −∂E/∂net(t), from the last step back to the first (Chapter 5).
 
@@ -434,6 +441,7 @@ def _grads_from_deltas(params: RNNParams, cache: RNNCache, delta):
     return grads, dx, dstate0
 
 
+@_checks.overflow_checked('dy, params')
 def rnn_backward(params: RNNParams, cache: RNNCache, dy, dstate_T=None):
     """Full backpropagation through time (Chapter 5; the protocol's ``backward``).
 
@@ -502,6 +510,7 @@ class BPTTTrace:
     dstate0: np.ndarray
 
 
+@_checks.overflow_checked('dy, params')
 def bptt_trace(params: RNNParams, cache: RNNCache, dy, dstate_T=None) -> BPTTTrace:
     """:func:`rnn_backward` with its intermediate deltas kept (Chapter 5's BPTT stepper).
 
@@ -514,6 +523,7 @@ def bptt_trace(params: RNNParams, cache: RNNCache, dy, dstate_T=None) -> BPTTTra
     return BPTTTrace(cache.x, cache.y0, cache.net, cache.y, -dy, fprime, delta, grads, dx, dstate0)
 
 
+@_checks.overflow_checked('dy, params')
 def rnn_backward_truncated(params: RNNParams, cache: RNNCache, dy, h: int, dstate_T=None):
     """Truncated BPTT(h): each injected error flows back at most h steps (Chapter 5).
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._validate import positive_float, positive_int
-from .optim import clip_by_global_norm, global_norm
+from .optim import _global_norm_unchecked, clip_by_global_norm
 
 
 @dataclass
@@ -161,7 +161,7 @@ def train(loss_and_grads: Callable[[Any, Any], tuple[float, Any]], params, optim
             batch = data[n % len(data)]
         loss, grads = loss_and_grads(params, batch)
         loss = float(loss)
-        norm = global_norm(grads, params)
+        norm = _global_norm_unchecked(grads, params)   # inf/nan: diverged (below)
         hist.losses.append(loss)
         hist.grad_norms.append(norm)
         if not (np.isfinite(loss) and np.isfinite(norm)):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _checks
 from .._validate import positive_float, positive_int
 from .batch import TaskBatch, argmax_correct, as_float_dtype, as_rng, make_batch, one_hot
 
@@ -89,6 +90,7 @@ def next_marker(rng, batch_size: int, T: int, n_classes: int = 2, n_noise: int =
 def next_marker_correct(y, batch: TaskBatch) -> np.ndarray:
     """A sequence is correct if the most active output is the label at every frame.
     ``y``: (T, B, C); returns bool (B,)."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return argmax_correct(y, batch)
 
 
@@ -109,6 +111,7 @@ def next_marker_delay_bound(batch: TaskBatch, delay: int) -> float:
     """
     if not isinstance(batch, TaskBatch) or "gap" not in batch.info:
         raise TypeError("batch: expected a TaskBatch from next_marker (with info['gap'])")
+    _checks.task_batch(batch)
     D = positive_int("delay", delay, minimum=0)
     seen = batch.info["gap"] <= D
     return float(np.mean(seen + (~seen) / batch.info["n_classes"]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _checks
 from .._validate import positive_int
 from .batch import TaskBatch, as_float_dtype, as_rng, make_batch, threshold_correct
 
@@ -69,4 +70,5 @@ def timed_spike_train(rng, batch_size: int, period: int = 10, n_spikes: int = 3,
 def spike_train_correct(y, batch: TaskBatch, threshold: float = 0.5) -> np.ndarray:
     """A sequence is correct if its output exceeds ``threshold`` exactly at the target spike
     steps and nowhere else (a spike one step early or late fails). ``y``: (T, B, 1); bool (B,)."""
+    y = _checks.float_array("y", y, finite=False)   # ragged lists: a TypeError naming y
     return threshold_correct(y, batch, threshold)
