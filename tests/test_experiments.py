@@ -288,3 +288,40 @@ def test_exp2a_diagnosis_on_file_belongs_to_the_committed_code():
     for t in doc["runs"][1]["trials"]:        # the re-run trials are the battery's trials
         assert (t["success"], t["sequences"], t["test_wrong"]) == (
             battery[t["seed"]]["success"], battery[t["seed"]]["sequences"], battery[t["seed"]]["test_wrong"])
+
+
+# ---------------------------------------------------------------- experiment 4, diagnosed (Chapter 16)
+
+def test_exp4_diagnosis_quick_run_splits_the_misses():
+    doc = load_diag("diag_hs97_4").main(["--quick"])
+    assert [c["sequences"] for c in doc["checkpoints"]] == [20, 40]
+    for c in doc["checkpoints"]:
+        for t in c["trials"]:
+            assert t["wrong"] == t["wrong_extreme"] + t["wrong_interior"] <= doc["n_test"]
+            assert 0 <= t["train_miss_rate"] <= 1 and 0 <= t["p_streak"] <= 1
+
+
+def test_exp4_control_quick_run_narrows_targets_and_tolerance():
+    diag = load_diag("diag_hs97_4")
+    doc = diag.main(["--quick", "--control"])
+    assert doc["setup"]["tol"] == pytest.approx(0.032) and len(doc["trials"]) == 2
+    b = diag._adding_narrow(np.random.default_rng(0), 64, T=20)
+    end = b.t[b.lengths - 1, np.arange(64), 0]
+    assert end.min() >= 0.1 and end.max() <= 0.9
+    assert np.allclose(end, 0.1 + 0.8 * (0.5 + (b.info["X1"] + b.info["X2"]) / 4))
+
+
+def test_exp4_diagnosis_on_file_is_the_battery_run():
+    diag = load_diag("diag_hs97_4")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    battery = {json.loads(line)["seed"]: json.loads(line)
+               for line in (ROOT / "experiments" / "results" / "hs97" / f"{diag.EXP}.jsonl")
+               .read_text().splitlines() if line.strip()}
+    last = doc["checkpoints"][-1]
+    assert last["sequences"] == doc["budget"]
+    for seed, t in zip(doc["seeds"], last["trials"]):   # the re-run ends where the battery ended
+        assert not battery[seed]["success"] and t["wrong"] == battery[seed]["test_wrong"]
+    ctl = json.loads(diag.OUT_CONTROL.read_text())
+    assert ctl["fingerprint"] == diag.records.fingerprint_of(sorted(ctl["fingerprint"]))
+    assert [t["seed"] for t in ctl["trials"]] == doc["seeds"]
