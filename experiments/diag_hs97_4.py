@@ -14,7 +14,7 @@ Recorded per checkpoint and trial:
 
 * ``wrong``: test sequences with absolute error ≥ 0.04 at the end (the paper's "incorrectly
   processed"), split into ``wrong_extreme`` — sequences whose target is near the ends of its
-  range, |X1 + X2| > ``EXTREME`` (0.45 % of all sequences) — and ``wrong_interior``;
+  range, |X1 + X2| > ``EXTREME`` (about 1 % of all sequences) — and ``wrong_interior``;
 * ``bias_extreme``: the mean signed error y − t on the extreme sequences, negative for targets
   near 1 and positive near 0 when the output is pulled towards the middle;
 * ``train_miss_rate``: the fraction of the last ``EVERY`` training sequences processed wrongly,
