@@ -114,6 +114,11 @@ EXPERIMENTS = [
        [G_NOTE, STREAK_NOTE, "sequential construction as in hs97-2a"], 18,
        spec=NET_2A, task="random_long_lag", task_kwargs=dict(p=100), scale=0.2, lr=1.0,
        stop="streak", tol=0.25, score="end", sequential=True, max_sequences=40_000),
+    _e("hs97-2b-paper-g", 16, dict(success_pct=100, sequences=5680, source="section 5.2, task 2b (mean of 18 trials)"),
+       ["control for the g departure: as hs97-2b with the paper's logistic g in (0, 1)", STREAK_NOTE,
+        "sequential construction as in hs97-2a"], 18,
+       spec=NET_2A_PAPER, task="random_long_lag", task_kwargs=dict(p=100), scale=0.2, lr=1.0,
+       stop="streak", tol=0.25, score="end", sequential=True, max_sequences=40_000),
     _e("hs97-2c-q100", 16, dict(success_pct=100, sequences=31000, source="Table 3 (q = 100, p = 100)"),
        [STREAK_NOTE], 20,
        spec=tr.NetSpec(104, 2, 2, 1, **NONE), task="distractor_long_lag",
@@ -234,7 +239,8 @@ EXPERIMENTS += SERIAL
 PERSTEP_NOTE = ("weights changed after every time step by that step's contribution (real-time "
                 "learning, appendix A.1 read per step); control: the same setup and seeds with "
                 "one change per sequence, row {base}")
-PERSTEP_OF = ["hs97-2a", "hs97-2a-frozen", "hs97-2a-paper-g-frozen", "hs97-2a-paper-g", "hs97-2a-noseq", "hs97-2b", "hs97-1", "hs97-1-noogb",
+PERSTEP_OF = ["hs97-2a", "hs97-2a-frozen", "hs97-2a-paper-g-frozen", "hs97-2a-paper-g", "hs97-2a-noseq", "hs97-2b",
+              "hs97-2b-paper-g", "hs97-1", "hs97-1-noogb",
               "hs97-6a", "hs97-3a", "hs97-2c-q100", "hs97-4-T100"]
 PERSTEP = []
 for _base in [e for e in EXPERIMENTS if e["id"] in PERSTEP_OF]:
@@ -472,7 +478,8 @@ ORDER = ["hs97-5-n13", "hs97-2c-q1000", "hs97-4-T500", "hs97-6b", "hs97-5-n140",
          "hs97-xor-full", "hs97-4-T100-perstep", "hs97-2c-q100-perstep", "hs97-3a-perstep",
          "hs97-6a-perstep", "hs97-1-perstep", "hs97-1-noogb-perstep", "hs97-2a-perstep",
          "hs97-2a-paper-g-perstep", "hs97-2a-noseq-perstep", "hs97-2b-perstep", "hs97-2a-frozen",
-         "hs97-2a-frozen-perstep", "hs97-2a-paper-g-frozen", "hs97-2a-paper-g-frozen-perstep"]
+         "hs97-2a-frozen-perstep", "hs97-2a-paper-g-frozen", "hs97-2a-paper-g-frozen-perstep",
+         "hs97-2b-paper-g", "hs97-2b-paper-g-perstep"]
 
 
 def main(argv=None):
