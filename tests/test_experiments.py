@@ -325,3 +325,53 @@ def test_exp4_diagnosis_on_file_is_the_battery_run():
     ctl = json.loads(diag.OUT_CONTROL.read_text())
     assert ctl["fingerprint"] == diag.records.fingerprint_of(sorted(ctl["fingerprint"]))
     assert [t["seed"] for t in ctl["trials"]] == doc["seeds"]
+
+
+# ---------------------------------------------------------------- experiment 2c, diagnosed (Chapter 16)
+
+def test_exp2c_diagnosis_quick_run_measures_states_and_separation():
+    doc = load_diag("diag_hs97_2c").main(["--quick"])
+    assert [c["sequences"] for c in doc["checkpoints"]] == [0, 20, 40]
+    for c in doc["checkpoints"]:
+        for t in c["trials"]:
+            assert 0 <= t["wrong"] <= doc["n_test"] and 0 <= t["sat"] <= 1
+            assert t["abs_s"] >= 0 and t["sep"] >= 0 and 0 < t["w_k"]
+
+
+def test_exp2c_cell_outputs_recovered_from_the_outputs_are_the_forward_pass_ones():
+    """y^c = W_kc⁻¹ logit(y) at the scored step, against y^c computed from the stored states:
+    with no output gates, y^c = h(s) exactly, so build such a net and compare."""
+    diag = load_diag("diag_hs97_2c")
+    from dataclasses import replace
+    setup = diag.run_hs97.EXPERIMENTS_BY_ID[diag.EXP]["setup"]
+    spec = replace(setup.spec, output_gate=False)
+    small = diag.hs97.Setup(**{**setup.__dict__, "spec": spec,
+                               "task_kwargs": dict(q=10, p=100)})
+    nets = diag.tr.init_nets(spec, [np.random.default_rng(3), np.random.default_rng(4)], scale=0.2)
+    tests = [small.sample(np.random.default_rng(k), 40) for k in range(2)]
+    v = diag.end_view(nets, tests, small, chunk=16)
+    h, _ = diag.tr.squash(spec.h, v["s"])
+    assert v["yc"].shape == (2, 40, 2)
+    assert np.allclose(v["yc"], h, atol=1e-9)
+
+
+def test_exp2c_control_quick_run_biases_the_input_gates():
+    diag = load_diag("diag_hs97_2c")
+    doc = diag.main(["--quick", "--control"])
+    assert tuple(doc["setup"]["input_gate_bias"]) == diag.CONTROL_BIAS and len(doc["trials"]) == 2
+
+
+def test_exp2c_diagnosis_on_file_is_the_battery_run():
+    diag = load_diag("diag_hs97_2c")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    battery = {json.loads(line)["seed"]: json.loads(line)
+               for line in (ROOT / "experiments" / "results" / "hs97" / f"{diag.EXP}.jsonl")
+               .read_text().splitlines() if line.strip()}
+    last = doc["checkpoints"][-1]
+    assert last["sequences"] == doc["budget"]
+    for seed, t in zip(doc["seeds"], last["trials"]):   # the re-run ends where the battery ended
+        assert not battery[seed]["success"] and t["wrong"] == battery[seed]["test_wrong"]
+    ctl = json.loads(diag.OUT_CONTROL.read_text())
+    assert ctl["fingerprint"] == diag.records.fingerprint_of(sorted(ctl["fingerprint"]))
+    assert [t["seed"] for t in ctl["trials"]] == doc["seeds"]
