@@ -375,3 +375,32 @@ def test_exp2c_diagnosis_on_file_is_the_battery_run():
     ctl = json.loads(diag.OUT_CONTROL.read_text())
     assert ctl["fingerprint"] == diag.records.fingerprint_of(sorted(ctl["fingerprint"]))
     assert [t["seed"] for t in ctl["trials"]] == doc["seeds"]
+
+
+# ---------------------------------------------------------------- experiment 1, next-symbol targets (Chapter 16)
+
+def test_exp1_next_symbol_targets_are_the_next_input_and_the_closing_e():
+    diag = load_diag("diag_hs97_1_targets")
+    from lstm_core import tasks
+    b = tasks.reber_batch(np.random.default_rng(5), 16)
+    n = diag.next_symbol_targets(b)
+    for k, s in enumerate(b.info["strings"]):
+        L = b.lengths[k]
+        want = [tasks.reber.SYMBOLS.index(c) for c in s[1:]]       # what comes after each input
+        assert n.t[:L, k].argmax(axis=1).tolist() == want
+        assert np.all(n.t[:L, k].sum(axis=1) == 1) and not n.t[L:, k].any()
+        assert np.all(b.t[:L, k][np.arange(L), want] == 1)         # one of the possible symbols
+
+
+def test_exp1_next_symbol_control_quick_run_restores_the_stream():
+    diag = load_diag("diag_hs97_1_targets")
+    doc = diag.main(["--quick"])
+    assert len(doc["trials"]) == 2 and diag.hs97._Stream is not diag.NextSymbolStream
+
+
+def test_exp1_next_symbol_control_on_file_belongs_to_the_committed_code():
+    diag = load_diag("diag_hs97_1_targets")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert [t["seed"] for t in doc["trials"]] == diag.run_hs97.seeds_of(
+        diag.run_hs97.EXPERIMENTS_BY_ID[diag.EXP])
