@@ -28,8 +28,8 @@ Writes ``results/hs97_diag/exp2c.json`` (with the code fingerprint), which Chapt
 ``--control`` runs the control for the reading this gives (nets that had learned the lag
 collapse when their cell states drift into saturation, the paper's "internal state drift"): the
 same trials, seeds, stop criterion and budget, with the input gates biased as the paper's section
-4 recommends against drift and as its experiments 4 and 5 do for two blocks, −3 and −6 (fixed:
-the row's nets have no bias weights, so the values stay at their initial ones). It uses
+4 recommends against drift and as its experiment 4 does for its two blocks (table 10), −3 and
+−6 (fixed: the row's nets have no bias weights, so the values stay at their initial ones). It uses
 ``lstm_core.hs97.run_trials`` itself and writes ``results/hs97_diag/exp2c_control.json``.
 """
 from __future__ import annotations
