@@ -115,8 +115,8 @@ def two_sequence(rng, batch_size: int, T: int = 100, N: int = 3) -> TaskBatch:
     B = positive_int("batch_size", batch_size)
     positive_int("T", T)
     if positive_int("N", N) > T:
-        raise ValueError(f"N: expected an integer <= T = {T} (the class elements fit the shortest "
-                         f"sequence), got {N}")
+        raise ValueError(f"N: expected an integer <= T = {T} (the N class elements must fit in the "
+                         f"shortest sequence), got {N}")
     lengths = rng.integers(T, T + T // 10 + 1, size=B)
     T_max = int(lengths.max())
     cls = rng.integers(2, size=B)                         # 1: class 1

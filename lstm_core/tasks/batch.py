@@ -240,30 +240,40 @@ def framewise_accuracy(y, batch: TaskBatch) -> float:
     return float(ok[scored].sum() / n) if n else 1.0
 
 
+def _check_arrays(x, t, mask):
+    """Check a batch's ``x`` (T, B, I), ``t`` (T, B, K) and ``mask`` (T, B, 1) or (T, B, K):
+    non-empty finite float arrays of one dtype, flags in [0, 1]. Returns them as arrays."""
+    x = float_array("x", x, ndim=3)
+    if 0 in x.shape:
+        raise ValueError(f"x: expected a non-empty array (T, B, I), got shape {x.shape}")
+    T, B = x.shape[:2]
+    t = float_array("t", t, shape=(T, B, None))
+    if t.shape[2] == 0:
+        raise ValueError(f"t: expected a non-empty array (T, B, K), got shape {t.shape}")
+    mask = float_array("mask", mask, ndim=3)
+    if mask.shape not in ((T, B, 1), t.shape):
+        raise ValueError(f"mask: expected shape ({T}, {B}, 1) (or {t.shape}, one flag per output), "
+                         f"got {mask.shape}")
+    for arg, a in (("t", t), ("mask", mask)):
+        if a.dtype != x.dtype:
+            raise TypeError(f"{arg}: expected dtype {x.dtype} (the dtype of x), got {a.dtype}")
+    if mask.min() < 0.0 or mask.max() > 1.0:
+        raise ValueError(f"mask: expected flags (weights) in [0, 1], got values in "
+                         f"[{mask.min():.3g}, {mask.max():.3g}]")
+    return x, t, mask
+
+
 def make_batch(name: str, x, t, mask, lengths, criterion, **info: Any) -> TaskBatch:
     """Assemble a :class:`TaskBatch` (used by the generators).
 
     ``x`` (T, B, I), ``t`` (T, B, K) and ``mask`` (T, B, 1) — or (T, B, K), one flag per output
     — finite non-empty float arrays of one dtype, the mask's flags in [0, 1]; ``lengths`` (B,)
-    integers in [1, T]. They are checked and stored as given (``lengths`` as int64).
+    integers in [1, T]. Arrays are stored as given (lists become arrays, ``lengths`` int64).
     """
-    x = float_array("x", x, ndim=3)
-    if 0 in x.shape:
-        raise ValueError(f"x: expected a non-empty array (T, B, I), got shape {x.shape}")
-    T, B = x.shape[:2]
-    t = float_array("t", t, shape=(T, B, None), dtype=x.dtype)
-    if t.shape[2] == 0:
-        raise ValueError(f"t: expected a non-empty array (T, B, K), got shape {t.shape}")
-    mask = float_array("mask", mask, ndim=3, dtype=x.dtype)
-    if mask.shape not in ((T, B, 1), t.shape):
-        raise ValueError(f"mask: expected shape ({T}, {B}, 1) (or {t.shape}, one flag per output), "
-                         f"got {mask.shape}")
-    if mask.min() < 0.0 or mask.max() > 1.0:
-        raise ValueError(f"mask: expected flags (weights) in [0, 1], got values in "
-                         f"[{mask.min():.3g}, {mask.max():.3g}]")
-    _check_lengths(lengths, T)
-    if len(lengths) != B:
-        raise ValueError(f"lengths: expected shape ({B},) (one length per sequence of x), "
+    x, t, mask = _check_arrays(x, t, mask)
+    _check_lengths(lengths, x.shape[0])
+    if len(lengths) != x.shape[1]:
+        raise ValueError(f"lengths: expected shape ({x.shape[1]},) (one length per sequence of x), "
                          f"got ({len(lengths)},)")
     return TaskBatch(x=x, t=t, mask=mask, lengths=np.asarray(lengths, dtype=np.int64),
                      name=name, info=info, criterion=criterion)
