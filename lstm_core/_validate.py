@@ -76,28 +76,28 @@ def as_array(name: str, x, what: str = "numbers") -> np.ndarray:
 
 
 def int_array(name: str, x, ndim: int | None = None, low: int | None = None,
-              high: int | None = None, what: str = "") -> np.ndarray:
-    """Return ``x`` as an integer ndarray after checking it (indices, lengths, labels).
+              high: int | None = None, what: str = "integers") -> np.ndarray:
+    """Return ``x`` as an integer ndarray after checking it (indices, lengths, ids).
 
     Lists of Python ints are accepted; floats, booleans, objects, ``None``, ragged lists and
-    empty arrays are rejected, as are values outside ``[low, high]`` (``what`` says what the
-    bounds are, e.g. ``" (1 <= length <= T = 40)"``). The array is returned as it came, not
-    cast, so valid input gives the same result as before the check.
+    empty arrays are rejected, as are values outside ``[low, high]``. ``what`` names the values
+    in the messages (e.g. ``"sequence lengths"``). The array is returned as it came, not cast,
+    so valid input gives exactly the result it gave before the check.
     """
-    arr = as_array(name, x, "integers")
+    arr = as_array(name, x, what)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected an array of integers, got dtype {arr.dtype}")
+        of = "" if what == "integers" else f" of {what}"
+        raise TypeError(f"{name}: expected an integer array{of}, got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: expected {ndim} dimension{'s' * (ndim != 1)}, got shape {arr.shape}")
     if arr.size == 0:
-        raise ValueError(f"{name}: expected a non-empty array, got shape {arr.shape}")
+        raise ValueError(f"{name}: expected a non-empty array of {what}, got shape {arr.shape}")
     lo, hi = arr.min(), arr.max()
     if (low is not None and lo < low) or (high is not None and hi > high):
-        bound = ("non-negative integers" if (low, high) == (0, None) else
-                 f"integers >= {low}" if high is None else
-                 f"integers <= {high}" if low is None else f"integers in [{low}, {high}]")
+        bound = (f">= {low}" if high is None else f"<= {high}" if low is None
+                 else f"in [{low}, {high}]")
         bad = lo if low is not None and lo < low else hi
-        raise ValueError(f"{name}: expected {bound}{what}, got {bad}")
+        raise ValueError(f"{name}: expected {what} {bound}, got {bad}")
     return arr
 
 

@@ -122,7 +122,7 @@ def one_hot(indices: np.ndarray, n: int, dtype) -> np.ndarray:
     ``indices``: integers in ``[0, n)`` (any shape, not empty); ``dtype``: float32 or float64.
     """
     n = positive_int("n", n)
-    int_array("indices", indices, low=0, high=n - 1, what=f" (classes 0 … n − 1 = {n - 1})")
+    int_array("indices", indices, low=0, high=n - 1, what="class indices")
     float_dtype(dtype)
     out = np.zeros(np.shape(indices) + (n,), dtype=dtype)
     np.put_along_axis(out, np.asarray(indices, dtype=np.intp)[..., None], 1.0, axis=-1)
@@ -132,7 +132,7 @@ def one_hot(indices: np.ndarray, n: int, dtype) -> np.ndarray:
 def _check_lengths(lengths, T) -> int:
     """Check ``T`` (steps) and ``lengths`` (B,) of sequences of 1 … T steps; return ``T``."""
     T = positive_int("T", T)
-    int_array("lengths", lengths, ndim=1, low=1, high=T, what=f" (sequence lengths, T = {T})")
+    int_array("lengths", lengths, ndim=1, low=1, high=T, what="sequence lengths")
     return T
 
 
