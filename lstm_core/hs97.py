@@ -259,14 +259,17 @@ def _stack(batches: list[TaskBatch], setup: Setup | None = None):
     decide correctness, when ``setup`` is given)."""
     T = max(b.T for b in batches)
 
-    def pad(a):
-        return np.pad(a, ((0, T - a.shape[0]),) + ((0, 0),) * (a.ndim - 1))
-    x = np.stack([pad(b.x) for b in batches], axis=1)
-    t = np.stack([pad(b.t) for b in batches], axis=1)
-    m = np.stack([pad(b.mask) for b in batches], axis=1)
+    def stack(parts):                    # one copy into a zero-padded array (no pad + stack)
+        out = np.zeros((T, len(parts)) + parts[0].shape[1:], parts[0].dtype)
+        for k, a in enumerate(parts):
+            out[:a.shape[0], k] = a
+        return out
+    x = stack([b.x for b in batches])
+    t = stack([b.t for b in batches])
+    m = stack([b.mask for b in batches])
     if setup is None:
         return x, t, m
-    sel = np.stack([pad(_scored_steps(setup, b)) for b in batches], axis=1)
+    sel = stack([_scored_steps(setup, b) for b in batches])
     return x, t, m, sel
 
 

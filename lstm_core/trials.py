@@ -331,18 +331,22 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
     TrialCache
     """
     spec = nets.spec
-    x = V.float_array("x", x, ndim=4)
+    x = V.float_array("x", x, ndim=4, finite=False)
     T, K, B, I = x.shape
     if K != nets.K or I != spec.n_in:
         raise ValueError(f"x: expected shape (T, {nets.K}, B, {spec.n_in}), got {x.shape}")
+    if path not in ("auto", "dense", "fast"):
+        raise ValueError(f"path: expected 'auto', 'dense' or 'fast', got {path!r}")
+    fast = path != "dense" and T > 0 and B > 0 and x.dtype == np.float64
+    hot = _one_hot(x) if fast and I >= ONE_HOT_MIN_WIDTH else None
+    if hot is None:                                  # one-hot inputs are finite: no second pass
+        V.float_array("x", x)
     if t is not None:
         t = V.float_array("t", t, shape=(T, K, B, spec.n_out))
         mask = V.float_array("mask", mask, shape=(T, K, B, 1))
-    if path not in ("auto", "dense", "fast"):
-        raise ValueError(f"path: expected 'auto', 'dense' or 'fast', got {path!r}")
-    if path == "dense" or T == 0 or B == 0 or x.dtype != np.float64:
+    if not fast:
         return _forward_dense(nets, x, t, mask, keep_states)
-    return _forward_fast(nets, x, t, mask, keep_states)
+    return _forward_fast(nets, x, t, mask, keep_states, hot)
 
 
 def _forward_dense(nets: TrialNets, x, t, mask, keep_states: bool) -> TrialCache:
@@ -496,18 +500,18 @@ def _tanh_form(names):
     return np.array([TANH_FORMS.get(n, (1.0, 1.0, 0.0, 0.0)) for n in names]).T
 
 
-def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool) -> TrialCache:
+def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> TrialCache:
     """:func:`forward` with the recurrence step by step and the rest for all steps at once
     (see the comment above). Arguments checked by :func:`forward`; shapes as there. Arrays
     over all steps: ``Y`` (T, K, B, C + G) the squashed cell inputs and gates
     [g(net_c) | y^in | y^out], ``s`` and ``hs`` (T, K, B, C) the states and h(s), ``R``
-    (T + 1, K, B, C + G) the hidden layer's activations, R[t + 1] the sources of step t + 1."""
+    (T + 1, K, B, C + G) the hidden layer's activations, R[t + 1] the sources of step t + 1.
+    ``hot``: :func:`_one_hot` of ``x``, or ``None`` for dense inputs."""
     spec = nets.spec
     T, K, B, I = x.shape
     C, S, nb, G, O = spec.n_cells, spec.block_size, spec.n_blocks, spec.n_gates, spec.n_out
     H = C + G
     has_out = spec.output_gate
-    hot = _one_hot(x) if I >= ONE_HOT_MIN_WIDTH else None
     on = np.repeat(nets.on, S, axis=1)[:, None, :].astype(float)   # (K, 1, C)
     on_g = np.tile(nets.on, 2 if has_out else 1)[:, None, :].astype(float)   # (K, 1, G)
 
@@ -523,49 +527,65 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool) -> TrialCache:
     s = np.empty((T, K, B, C))
     hs = np.empty((T, K, B, C))
     R = np.zeros((T + 1, K, B, H))
-    form = (alpha, c1, c2)
+    form = tuple(v[0] if np.all(v == v[0]) else v for v in (alpha, c1, c2))   # scalars if equal
     h_gamma, h_alpha, h_c1, h_c2 = _tanh_form([spec.h])[:, 0]
+    all_on = bool(nets.on.all())
+    # block views (…, n_blocks, S): a block's gates broadcast over its S cells without copies
+    blk = (nb, S)
+    Y_c, s_b, hs_b = (z.reshape(z.shape[:-1] + blk) for z in (Y[..., :C], s, hs))
+    Y_in, Y_out = Y[..., C:C + nb, None], Y[..., C + nb:, None]
+    R_c = R[..., :C].reshape(R.shape[:-1] + blk)
+    on_blk = on.reshape(K, 1, nb, S)
 
     def squash_h(s_, out):                                          # hs = h(s)
         if spec.h == "identity":
-            out[...] = s_
+            np.copyto(out, s_)
         else:
             np.multiply(s_, h_gamma, out=out)
-            _squash_into(out, out, (h_alpha, h_c1, h_c2))
+            np.tanh(out, out=out)
+            out += h_c1
+            if h_alpha != 1.0:
+                out *= h_alpha
+            out += h_c2
 
-    def cell_input(Y_):                                             # y^in_j g(net_c), (…, C)
-        y_in = Y_[..., C:C + nb]
-        return (np.repeat(y_in, S, axis=-1) if S > 1 else y_in) * Y_[..., :C]
-
-    def activations(Y_, hs_, R_):                                   # R_ = [y^c, y^in, y^out]·on
+    def activations(Y_out_, hs_, Y_gates, R_c_, R_g):               # [y^c, y^in, y^out]·on
         if has_out:
-            y_out = Y_[..., C + nb:]
-            np.multiply(np.repeat(y_out, S, axis=-1) if S > 1 else y_out, hs_, out=R_[..., :C])
-            R_[..., :C] *= on
+            np.multiply(Y_out_, hs_, out=R_c_)                      # y^c = y^out h(s)
+            if not all_on:
+                R_c_ *= on_blk
         else:
-            np.multiply(hs_, on, out=R_[..., :C])
-        np.multiply(Y_[..., C:], on_g, out=R_[..., C:])
+            np.multiply(hs_, on_blk, out=R_c_)
+        if all_on:
+            np.copyto(R_g, Y_gates)
+        else:
+            np.multiply(Y_gates, on_g, out=R_g)
 
     if spec.recurrent:
         W_rT = W_hT[:, I:I + H].copy()                              # (K, H, H)
         rec = np.empty((K, B, H))
+        gin = np.empty((K, B, nb, S))
         for step in range(T):
+            a_t, Y_t, s_t = a[step], Y[step], s_b[step]
             if step:
-                a[step] += np.matmul(R[step], W_rT, out=rec)
-            _squash_into(a[step], Y[step], form)
+                a_t += np.matmul(R[step], W_rT, out=rec)
+            _squash_into(a_t, Y_t, form)
             if spec.g == "identity":
-                Y[step, ..., :C] = a[step, ..., :C]
-            s_prev = s[step - 1] if step else 0.0
-            np.add(s_prev, cell_input(Y[step]), out=s[step])        # s_c(t) = s_c(t−1) + y^in g
-            squash_h(s[step], hs[step])
-            activations(Y[step], hs[step], R[step + 1])
+                Y_t[..., :C] = a_t[..., :C]
+            np.multiply(Y_in[step], Y_c[step], out=gin)             # y^in_j g(net_c)
+            if step:
+                np.add(s_b[step - 1], gin, out=s_t)                 # s_c(t) = s_c(t−1) + y^in g
+            else:
+                np.copyto(s_t, gin)
+            squash_h(s_t, hs_b[step])
+            activations(Y_out[step] if has_out else None, hs_b[step], Y_t[..., C:], R_c[step + 1],
+                        R[step + 1, ..., C:])
     else:                                                           # no recurrence: all at once
         _squash_into(a, Y, form)
         if spec.g == "identity":
             Y[..., :C] = a[..., :C]
-        np.cumsum(cell_input(Y), axis=0, out=s)
+        np.cumsum(Y_in * Y_c, axis=0, out=s_b)
         squash_h(s, hs)
-        activations(Y, hs, R[1:])
+        activations(Y_out if has_out else None, hs_b, Y[..., C:], R_c[1:], R[1:, ..., C:])
 
     # outputs y^k = f(W_k [y^c, x, 1]) for all steps
     yc = R[1:, ..., :C]
