@@ -278,16 +278,20 @@ def _judge(setup: Setup, y, t, m, sel, batches=None):
     criterion, ``E`` (K, B) = ½ Σ_t Σ_k mask e², ``sq_end`` (K, B) the mean squared output error
     at the scored steps, ``n_wrong`` (K, B) the number of scored steps with an output off by
     ``tol`` or more (the error measure of sequential construction)."""
-    err = np.abs(t - y) * m
-    E = 0.5 * (err ** 2).sum(axis=(0, 3))
-    bad_step = np.any(err >= setup.tol, axis=3) & (sel[..., 0] > 0)      # (T, K, B)
+    err = np.subtract(t, y)
+    np.abs(err, out=err)
+    err *= m
+    err2 = err * err
+    E = 0.5 * err2.sum(axis=(0, 3))
+    bad_step = (np.fmax.reduce(err, axis=3) >= setup.tol) & (sel[..., 0] > 0)   # (T, K, B)
     n_wrong = bad_step.sum(axis=0)
     if setup.task == "reber":
         ok = np.stack([tasks.reber_correct(y[:b.T, k], b, rule="most_active")
                        for k, b in enumerate(batches)])
     else:
         ok = (n_wrong == 0) & np.all(np.isfinite(y), axis=(0, 3))
-    sq_end = ((err ** 2) * sel).sum(axis=(0, 3)) / np.maximum(1.0, sel.sum(axis=(0, 3))) / y.shape[3]
+    err2 *= sel
+    sq_end = err2.sum(axis=(0, 3)) / np.maximum(1.0, sel.sum(axis=(0, 3))) / y.shape[3]
     return ok, E, sq_end, n_wrong
 
 

@@ -470,7 +470,8 @@ def _input_part(x, W_xT, hot):
         return np.matmul(x, W_xT)
     idx, on = hot
     out = W_xT[np.arange(x.shape[1])[None, :, None], idx]          # gather the active rows
-    out *= on[..., None]                                           # padding steps: nothing
+    if not on.all():
+        out *= on[..., None]                                       # padding steps: nothing
     return out
 
 
@@ -587,18 +588,22 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
         squash_h(s, hs)
         activations(Y_out if has_out else None, hs_b, Y[..., C:], R_c[1:], R[1:, ..., C:])
 
-    # outputs y^k = f(W_k [y^c, x, 1]) for all steps
+    # outputs y^k = f(W_k [y^c, x, 1]) for all steps, squashed in place (σ through tanh)
     yc = R[1:, ..., :C]
     W_kT = nets.W_k.transpose(0, 2, 1)                              # (K, C + I + 1, O)
-    net_k = np.matmul(yc, W_kT[:, :C])
-    net_k += W_kT[:, None, -1]
     reads_x = spec.direct or np.any(nets.W_k[:, :, C:C + I])
     if reads_x:
-        net_k += _input_part(x, W_kT[:, C:C + I], hot)
-    yk, yk_d = _squash("logistic", net_k)
+        yk = _input_part(x, W_kT[:, C:C + I], hot)
+        yk += np.matmul(yc, W_kT[:, :C])
+    else:
+        yk = np.matmul(yc, W_kT[:, :C])
+    yk += W_kT[:, None, -1]
+    yk *= 0.5
+    _squash_into(yk, yk, (0.5, 1.0, 0.0))                           # σ(net) = ½ (1 + tanh(net / 2))
     states = s if keep_states else None
     if t is None:
         return TrialCache(y=yk, E=None, grads=None, s=states)
+    yk_d = SQUASHERS["logistic"][1](None, yk)
 
     # errors and the output units' gradient (eqs. 19, 22)
     e = mask * (t - yk)
