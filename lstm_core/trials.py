@@ -92,7 +92,7 @@ def squash(name: str, x):
             np.asarray(x)
         except (TypeError, ValueError) as err:     # ragged nested lists
             raise ValueError(f"x: expected a real float array, got a {type(x).__name__} that "
-                             f"is not one ({err})") from err
+                             f"NumPy cannot read as one (ragged nested lists?)") from err
     x = V.float_array("x", x)
     if x.size == 0:
         raise ValueError(f"x: expected at least one value, got an empty array of shape {x.shape}")

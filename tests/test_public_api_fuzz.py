@@ -919,7 +919,6 @@ KNOWN_GAPS: dict = {
     "tasks.reber.continual_reber_symbols_before_error": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('y', 'ragged')]},
     "tasks.reber.reber_batch": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('batch_size', 'scalar')]},
     "tasks.reber.reber_correct": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('y', 'ragged')]},
-    "trials.squash": {"reason": _frozen("lstm_core/trials.py"), "gaps": [('name', 'scalar'), ('x', 'bool'), ('x', 'complex'), ('x', 'empty'), ('x', 'inf'), ('x', 'int'), ('x', 'list'), ('x', 'nan'), ('x', 'none'), ('x', 'object'), ('x', 'ragged')]},
 }
 # KNOWN_GAPS_END
 
