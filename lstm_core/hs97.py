@@ -305,18 +305,33 @@ def _slice(batch: TaskBatch, i0: int, i1: int) -> TaskBatch:
 
 
 def _evaluate(setup: Setup, nets: tr.TrialNets, batches: list[TaskBatch], chunk: int = 512):
-    """Frozen test of K nets, trial k on batches[k]: (wrong (K,), mse (K,), mean_abs (K,))."""
+    """Frozen test of K nets, trial k on batches[k]: (wrong (K,), mse (K,), mean_abs (K,)).
+
+    The sums run over groups of ``chunk`` sequences; each group is passed through the nets in
+    smaller pieces of at most :data:`EVAL_ELEMENTS` numbers per (T, K, B, ·) array, which keeps
+    them in the cache (2a's 256 test sequences of 18 trials: 1.9 s in one piece, 1.0 s in 16)."""
     K = nets.K
     wrong, se, ae, n = np.zeros(K, int), np.zeros(K), np.zeros(K), batches[0].B
+    b0 = batches[0]
+    width = max(b0.x.shape[-1], b0.t.shape[-1])
+    piece = int(np.clip(EVAL_ELEMENTS // max(1, b0.T * K * width), 8, chunk))
     for i0 in range(0, n, chunk):
-        parts = [_slice(b, i0, min(n, i0 + chunk)) for b in batches]
-        x, t, m, sel = _stack(parts, setup)
-        y = tr.forward(nets, x).y
-        ok, _, sq, _ = _judge(setup, y, t, m, sel, parts)
-        wrong += (~ok).sum(axis=1)
+        i1 = min(n, i0 + chunk)
+        sq = np.empty((K, i1 - i0))
+        for j0 in range(i0, i1, piece):
+            j1 = min(i1, j0 + piece)
+            parts = [_slice(b, j0, j1) for b in batches]
+            x, t, m, sel = _stack(parts, setup)
+            y = tr.forward(nets, x).y
+            ok, _, sq[:, j0 - i0:j1 - i0], _ = _judge(setup, y, t, m, sel, parts)
+            wrong += (~ok).sum(axis=1)
         se += sq.sum(axis=1)
         ae += np.sqrt(sq).sum(axis=1)
     return wrong, se / n, ae / n
+
+
+#: the most numbers per (T, K, B, ·) array in one frozen-test forward pass (:func:`_evaluate`)
+EVAL_ELEMENTS = 1 << 21
 
 
 # --------------------------------------------------------------------------------------------
