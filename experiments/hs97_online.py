@@ -146,7 +146,8 @@ def _forward_online_dense(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
         if scored[step]:
             e = mask[step] * (t[step] - yk)
             E += 0.5 * (e * e).sum(axis=2)
-            delta_k = yk_d * e                                                        # eq. 19
+            delta_k = yk * (1.0 - yk) * e                                             # eq. 19
+            hs_d = tr.SQUASHERS[h_fn][1](s, hs)
             back = np.matmul(delta_k, W_k[:, :, :C]) * on
             d_k = np.matmul(delta_k.transpose(0, 2, 1), v_used)                       # eq. 22
             e_s = back * y_out_c * hs_d                                               # eq. 23
@@ -199,11 +200,13 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
     step_h = rate[:, None, None] * live_h                            # α · which weights change
     W_kT = nets.W_k.transpose(0, 2, 1).copy()                        # (K, C + I + 1, O)
     step_kT = rate[:, None, None] * masks["W_k"].T[None]
-    direct = bool(masks["W_k"][:, C:C + I].any())
+    direct = bool(masks["W_k"][:, C:C + I].any() or np.any(nets.W_k[:, :, C:C + I]))
     gamma, alpha, c1, c2 = tr._tanh_form([spec.g] * C + ["logistic"] * G)
     form = tuple(v[0] if np.all(v == v[0]) else v for v in (alpha, c1, c2))
     dg = tr.SQUASHERS[spec.g][1]
     h_fn = spec.h
+    h_gamma, h_alpha, h_c1, h_c2 = tr._tanh_form([h_fn])[:, 0]
+    h_form = (h_alpha, h_c1, h_c2)
     kk = np.arange(K)[:, None]
 
     u = np.zeros((K, B, M))
@@ -232,7 +235,11 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
         np.multiply(Y[..., C:], 1.0 - Y[..., C:], out=Y_d[..., C:])
         y_in_c = rep(y_in)
         s += y_in_c * gc
-        hs, hs_d = tr._squash(h_fn, s)
+        if h_fn == "identity":
+            hs = s.copy()
+        else:                                                        # h(s), its slope when scored
+            hs = np.multiply(s, h_gamma)
+            tr._squash_into(hs, hs, h_form)
         if has_out:
             y_out, y_out_d = Y[..., C + nb:], Y_d[..., C + nb:]
             y_out_c = rep(y_out)
@@ -247,18 +254,18 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
             idx, on_x = hot[0][step], hot[1][step]                   # (K, B)
             if direct:
                 net_k += W_kT[kk, C + idx] * on_x[..., None]
-        else:
+        elif direct:
             net_k += np.matmul(x[step], W_kT[:, C:C + I])
         yk = y[step]
         np.multiply(net_k, 0.5, out=yk)
         tr._squash_into(yk, yk, (0.5, 1.0, 0.0))                     # σ(net) = ½ (1 + tanh(net / 2))
-        yk_d = yk * (1.0 - yk)
         dS_c += (Y_d[..., :C] * y_in_c)[..., None] * u[:, :, None, :]                  # eq. 27
         dS_in += (gc * rep(Y_d[..., C:C + nb]))[..., None] * u[:, :, None, :]          # eq. 25
         if scored[step]:
             e = mask[step] * (t[step] - yk)
             E += 0.5 * (e * e).sum(axis=2)
-            delta_k = yk_d * e                                                        # eq. 19
+            delta_k = yk * (1.0 - yk) * e                                             # eq. 19
+            hs_d = tr.SQUASHERS[h_fn][1](s, hs)
             back = np.matmul(delta_k, W_kT[:, :C].transpose(0, 2, 1)) * on
             e_s = back * y_out_c * hs_d                                               # eq. 23
             if B == 1:                                                                # eq. 28

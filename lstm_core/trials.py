@@ -501,6 +501,44 @@ def _tanh_form(names):
     return np.array([TANH_FORMS.get(n, (1.0, 1.0, 0.0, 0.0)) for n in names]).T
 
 
+def _block_sum(z):
+    """Σ over a block's S cells, the last axis of ``z`` (…, n_blocks, S), added slice by slice
+    (what ``z.sum(axis=-1)`` does for so short an axis, without its slow small-axis reduce)."""
+    out = z[..., 0].copy()
+    for i in range(1, z.shape[-1]):
+        out += z[..., i]
+    return out
+
+
+def _recurrence(a, Y, s_b, hs_b, R, W_rT, form, squash_h, activations, views) -> None:
+    """The hidden layer step by step (the only part of :func:`_forward_fast` that must be),
+    in place: a[t] += W_r R[t] (the sources from step t − 1), Y[t] = f(a[t]) for cells and
+    gates, s(t) = s(t − 1) + y^in g, hs(t) = h(s(t)), R[t + 1] = [y^c, y^in, y^out](t).
+    The per-step views are made once by iterating over the arrays (cheaper than indexing)."""
+    Y_in, Y_c, Y_out, R_c, g_identity = views
+    C = Y_c.shape[-1] * Y_c.shape[-2]
+    alpha, c1, c2 = form
+    tanh, mul, add = np.tanh, np.multiply, np.add
+    rec = np.empty(a.shape[1:])
+    s_prev = None
+    steps = zip(a, Y, s_b, hs_b, Y_in, Y_c, Y_out, R[:-1], R_c[1:], R[1:])
+    for a_t, Y_t, s_t, hs_t, yin_t, gc_t, yout_t, src_t, rc_next, r_next in steps:
+        if s_prev is not None:
+            add(a_t, np.matmul(src_t, W_rT, out=rec), out=a_t)
+        tanh(a_t, out=Y_t)                                          # f = α (tanh(γ net) + c₁) + c₂
+        add(Y_t, c1, out=Y_t)
+        mul(Y_t, alpha, out=Y_t)
+        add(Y_t, c2, out=Y_t)
+        if g_identity:
+            Y_t[..., :C] = a_t[..., :C]
+        mul(yin_t, gc_t, out=s_t)                                   # s_c(t) = s_c(t−1) + y^in g
+        if s_prev is not None:
+            add(s_t, s_prev, out=s_t)
+        squash_h(s_t, hs_t)
+        activations(yout_t, hs_t, Y_t[..., C:], rc_next, r_next[..., C:])
+        s_prev = s_t
+
+
 def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> TrialCache:
     """:func:`forward` with the recurrence step by step and the rest for all steps at once
     (see the comment above). Arguments checked by :func:`forward`; shapes as there. Arrays
@@ -562,24 +600,8 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
             np.multiply(Y_gates, on_g, out=R_g)
 
     if spec.recurrent:
-        W_rT = W_hT[:, I:I + H].copy()                              # (K, H, H)
-        rec = np.empty((K, B, H))
-        gin = np.empty((K, B, nb, S))
-        for step in range(T):
-            a_t, Y_t, s_t = a[step], Y[step], s_b[step]
-            if step:
-                a_t += np.matmul(R[step], W_rT, out=rec)
-            _squash_into(a_t, Y_t, form)
-            if spec.g == "identity":
-                Y_t[..., :C] = a_t[..., :C]
-            np.multiply(Y_in[step], Y_c[step], out=gin)             # y^in_j g(net_c)
-            if step:
-                np.add(s_b[step - 1], gin, out=s_t)                 # s_c(t) = s_c(t−1) + y^in g
-            else:
-                np.copyto(s_t, gin)
-            squash_h(s_t, hs_b[step])
-            activations(Y_out[step] if has_out else None, hs_b[step], Y_t[..., C:], R_c[step + 1],
-                        R[step + 1, ..., C:])
+        _recurrence(a, Y, s_b, hs_b, R, W_hT[:, I:I + H].copy(), form, squash_h, activations,
+                    (Y_in, Y_c, Y_out if has_out else [None] * T, R_c, spec.g == "identity"))
     else:                                                           # no recurrence: all at once
         _squash_into(a, Y, form)
         if spec.g == "identity":
@@ -605,34 +627,35 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
         return TrialCache(y=yk, E=None, grads=None, s=states)
     yk_d = SQUASHERS["logistic"][1](None, yk)
 
-    # errors and the output units' gradient (eqs. 19, 22)
+    # errors and the output units' gradient (eqs. 19, 22), at the steps that carry a target
     e = mask * (t - yk)
     E = 0.5 * (e * e).sum(axis=3).sum(axis=0)
-    delta_k = yk_d * e                                              # δ_k = f'(net_k) e_k
+    sc = np.flatnonzero(mask.reshape(T, -1).any(axis=1))           # elsewhere e = 0: no error
+    hot_sc = None if hot is None else (hot[0][sc], hot[1][sc])
+    delta_k = yk_d[sc] * e[sc]                                      # δ_k = f'(net_k) e_k
     g_k = np.zeros_like(nets.W_k)
-    g_k[:, :, :C] = _sum_outer(delta_k, yc)
+    g_k[:, :, :C] = _sum_outer(delta_k, yc[sc])
     if reads_x:
-        g_k[:, :, C:C + I] = _input_grad(delta_k, x, hot)
+        g_k[:, :, C:C + I] = _input_grad(delta_k, x[sc], hot_sc)
     g_k[:, :, -1] = delta_k.sum(axis=(0, 2))
-    # the errors that reach the cells and the output gates (eqs. 21, 23)
-    back = np.matmul(delta_k, nets.W_k[:, :, :C]) * on              # Σ_k w_kc δ_k, (T, K, B, C)
-    Y_d = np.empty_like(Y)                                          # f'(net) from f(net)
-    Y_d[..., :C] = SQUASHERS[spec.g][1](Y[..., :C], Y[..., :C])
-    Y_d[..., C:] = Y[..., C:] * (1.0 - Y[..., C:])
-    hs_d = SQUASHERS[spec.h][1](s, hs)
-    P = np.empty((T, K, B, H))                   # each step's weight on u(t) in ∂E/∂W_h
+    # the errors that reach the cells and the output gates (eqs. 21, 23), in block views
+    back = np.matmul(delta_k, nets.W_k[:, :, :C]) * on              # Σ_k w_kc δ_k, (n, K, B, C)
+    back_b, hs_sc = back.reshape(back.shape[:-1] + blk), hs_b[sc]
+    hs_d = SQUASHERS[spec.h][1](s_b[sc], hs_sc)
+    P = np.zeros((T, K, B, H))                   # each step's weight on u(t) in ∂E/∂W_h
+    e_s = np.zeros((T, K, B) + blk)
     if has_out:
-        y_out_c = np.repeat(Y[..., C + nb:], S, axis=-1) if S > 1 else Y[..., C + nb:]
-        P[..., C + nb:] = (back * hs).reshape(T, K, B, nb, S).sum(axis=4) * Y_d[..., C + nb:]
-        e_s = back * y_out_c * hs_d                                 # the state error
+        y_out = Y_out[sc]
+        P[sc, ..., C + nb:] = _block_sum(back_b * hs_sc) * (y_out * (1.0 - y_out))[..., 0]
+        e_s[sc] = back_b * y_out * hs_d                             # the state error
     else:
-        e_s = back * hs_d
+        e_s[sc] = back_b * hs_d
     # ρ(τ) = Σ_{t≥τ} e_s(t): the carried partials' sums exchanged (eqs. 25–28)
     rho = np.cumsum(e_s[::-1], axis=0)[::-1]
-    rep = (lambda z: np.repeat(z, S, axis=-1)) if S > 1 else (lambda z: z)
-    P[..., :C] = rho * (Y_d[..., :C] * rep(Y[..., C:C + nb]))      # α_c = g'(net_c) y^in
-    P[..., C:C + nb] = (rho * (Y[..., :C] * rep(Y_d[..., C:C + nb]))   # α_in = g f'(net_in)
-                        ).reshape(T, K, B, nb, S).sum(axis=4)
+    gc, y_in = Y_c, Y_in
+    gc_d = SQUASHERS[spec.g][1](gc, gc)                             # g'(net_c) from g(net_c)
+    P[..., :C] = (rho * (gc_d * y_in)).reshape(T, K, B, C)          # α_c = g'(net_c) y^in
+    P[..., C:C + nb] = _block_sum(rho * (gc * (y_in * (1.0 - y_in))))   # α_in = g f'(net_in)
     g_h = np.zeros(W_h.shape)                                       # (K, H, M)
     g_h[:, :, :I] = _input_grad(P, x, hot)
     if spec.recurrent:
