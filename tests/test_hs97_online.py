@@ -11,6 +11,8 @@ import hs97_online  # noqa: E402
 from lstm_core import hs97  # noqa: E402
 from lstm_core import trials as tr  # noqa: E402
 
+from _helpers import trial_case  # noqa: E402
+
 SPECS = {
     "gated, recurrent, blocks of 2": tr.NetSpec(3, 2, 2, 2),
     "2a-like: no output gate, identity h": tr.NetSpec(4, 4, 1, 1, output_gate=False,
@@ -178,18 +180,7 @@ def test_fast_path_equals_dense_path(name, one_hot, B):
     written) to 1e-12 relative, outputs and E too: B sequences, a block off in one trial, a
     sequence padded for its last steps."""
     spec = FAST_SPECS[name]
-    rng = np.random.default_rng(5)
-    K, T = 3, 23
-    nets = tr.init_nets(spec, range(K), scale=0.5)
-    nets.on[1, 0] = False
-    if one_hot:
-        x = np.zeros((T, K, B, spec.n_in))
-        np.put_along_axis(x, rng.integers(spec.n_in, size=(T, K, B, 1)), 1.0, axis=-1)
-    else:
-        x = rng.normal(size=(T, K, B, spec.n_in))
-    t = rng.uniform(size=(T, K, B, spec.n_out))
-    m = (rng.uniform(size=(T, K, B, 1)) < 0.6).astype(float)
-    x[T - 5:, 0, -1], m[T - 5:, 0, -1] = 0.0, 0.0
+    nets, x, t, m = trial_case(spec, K=3, B=B, T=23, one_hot=one_hot, seed=5)
     a, b = nets.copy(), nets.copy()
     dense = hs97_online.forward_online(a, x, t, m, 0.7, path="dense")
     fast = hs97_online.forward_online(b, x, t, m, 0.7, path="fast")

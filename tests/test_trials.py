@@ -6,6 +6,8 @@ from lstm_core import trials as tr
 from lstm_core.lstm import LSTMConfig, LSTMParams, lstm_forward
 from lstm_core.lstm_truncated import lstm_backward_truncated
 
+from _helpers import trial_case
+
 
 def _batch(rng, spec, K, B, T):
     x = rng.normal(size=(T, K, B, spec.n_in))
@@ -234,18 +236,7 @@ def test_fast_path_equals_dense_path(name, one_hot):
     relative (of the largest entry), with B > 1, a block switched off in one trial, and a
     sequence padded (zero inputs, masked targets) for its last steps."""
     spec = FAST_SPECS[name]
-    rng = np.random.default_rng(3)
-    K, B, T = 3, 4, 23
-    nets = tr.init_nets(spec, range(K), scale=0.5)
-    nets.on[1, 0] = False
-    if one_hot:
-        x = np.zeros((T, K, B, spec.n_in))
-        np.put_along_axis(x, rng.integers(spec.n_in, size=(T, K, B, 1)), 1.0, axis=-1)
-    else:
-        x = rng.normal(size=(T, K, B, spec.n_in))
-    t = rng.uniform(size=(T, K, B, spec.n_out))
-    mask = (rng.uniform(size=(T, K, B, 1)) < 0.6).astype(float)
-    x[T - 5:, 0, 1], mask[T - 5:, 0, 1] = 0.0, 0.0
+    nets, x, t, mask = trial_case(spec, K=3, B=4, T=23, one_hot=one_hot, seed=3)
     if spec.n_in >= tr.ONE_HOT_MIN_WIDTH:
         assert (tr._one_hot(x) is not None) == one_hot        # the sparse path is taken
     dense = tr.forward(nets, x, t, mask, keep_states=True, path="dense")
