@@ -467,7 +467,12 @@ def _one_hot(x):
 def _input_part(x, W_xT, hot):
     """Σ_i x_i(t) W_xT[:, i, :] for all steps: (T, K, B, I) with (K, I, N) → (T, K, B, N)."""
     if hot is None:
-        return np.matmul(x, W_xT)
+        T, K, B, I = x.shape
+        N = W_xT.shape[-1]
+        if I * N < 256:
+            return np.matmul(x, W_xT)                              # small: (B, I) @ (I, N) per step
+        xk = x.transpose(1, 0, 2, 3).reshape(K, T * B, I)          # one GEMM per trial
+        return np.ascontiguousarray(np.matmul(xk, W_xT).reshape(K, T, B, N).transpose(1, 0, 2, 3))
     idx, on = hot
     out = W_xT[np.arange(x.shape[1])[None, :, None], idx]          # gather the active rows
     if not on.all():
@@ -631,6 +636,8 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
     e = mask * (t - yk)
     E = 0.5 * (e * e).sum(axis=3).sum(axis=0)
     sc = np.flatnonzero(mask.reshape(T, -1).any(axis=1))           # elsewhere e = 0: no error
+    if sc.size == T:
+        sc = slice(None)                                            # every step: views, no copies
     hot_sc = None if hot is None else (hot[0][sc], hot[1][sc])
     delta_k = yk_d[sc] * e[sc]                                      # δ_k = f'(net_k) e_k
     g_k = np.zeros_like(nets.W_k)
