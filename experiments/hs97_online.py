@@ -199,7 +199,9 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
                             + ([masks["W_out"] * on_b[:, :, None]] if has_out else []), axis=1)
     step_h = rate[:, None, None] * live_h                            # α · which weights change
     W_kT = nets.W_k.transpose(0, 2, 1).copy()                        # (K, C + I + 1, O)
-    step_kT = rate[:, None, None] * masks["W_k"].T[None]
+    live_kT = masks["W_k"].T                                          # (C + I + 1, O)
+    step_kc = rate[:, None, None] * live_kT[None, :C]                # α · mask, by part of W_k
+    step_kb = rate[:, None] * live_kT[None, -1]
     direct = bool(masks["W_k"][:, C:C + I].any() or np.any(nets.W_k[:, :, C:C + I]))
     gamma, alpha, c1, c2 = tr._tanh_form([spec.g] * C + ["logistic"] * G)
     form = tuple(v[0] if np.all(v == v[0]) else v for v in (alpha, c1, c2))
@@ -290,10 +292,10 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
                     else:
                         np.add.at(W_kT, (np.broadcast_to(kk, idx.shape), C + idx), rows)
             else:
-                W_kT[:, C:C + I] += step_kT[:, C:C + I] * np.matmul(x[step].transpose(0, 2, 1),
-                                                                     delta_k)
-            W_kT[:, :C] += step_kT[:, :C] * d_kc
-            W_kT[:, -1] += step_kT[:, -1] * d_kb
+                W_kT[:, C:C + I] += rate[:, None, None] * live_kT[C:C + I] * np.matmul(
+                    x[step].transpose(0, 2, 1), delta_k)
+            W_kT[:, :C] += step_kc * d_kc
+            W_kT[:, -1] += step_kb * d_kb
             W_h += dH
         if spec.recurrent:
             u[..., I:I + C] = yc
@@ -303,7 +305,7 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
     if has_out:
         nets.W_out[...] = W_h[:, C + nb:]
     nets.W_k[...] = W_kT.transpose(0, 2, 1)
-    zeros = {n: np.zeros_like(a) for n, a in nets.arrays().items()}
+    zeros = {n: np.zeros(a.shape) for n, a in nets.arrays().items()}   # calloc: pages untouched
     return tr.TrialCache(y=y, E=E, grads=zeros)
 
 def _per_step_trials(lr: float) -> types.SimpleNamespace:
