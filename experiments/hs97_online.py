@@ -209,7 +209,7 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
     h_fn = spec.h
     h_gamma, h_alpha, h_c1, h_c2 = tr._tanh_form([h_fn])[:, 0]
     h_form = (h_alpha, h_c1, h_c2)
-    kk = np.arange(K)[:, None]
+    kk, bb = np.arange(K)[:, None], np.arange(B)[None, :]
 
     u = np.zeros((K, B, M))
     u[..., -1] = 1.0
@@ -261,8 +261,16 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
         yk = y[step]
         np.multiply(net_k, 0.5, out=yk)
         tr._squash_into(yk, yk, (0.5, 1.0, 0.0))                     # σ(net) = ½ (1 + tanh(net / 2))
-        dS_c += (Y_d[..., :C] * y_in_c)[..., None] * u[:, :, None, :]                  # eq. 27
-        dS_in += (gc * rep(Y_d[..., C:C + nb]))[..., None] * u[:, :, None, :]          # eq. 25
+        alpha_c = Y_d[..., :C] * y_in_c                                  # g'(net_c) y^in
+        alpha_in = gc * rep(Y_d[..., C:C + nb])                          # g(net_c) f'(net_in)
+        if hot is None:
+            dS_c += alpha_c[..., None] * u[:, :, None, :]                               # eq. 27
+            dS_in += alpha_in[..., None] * u[:, :, None, :]                             # eq. 25
+        else:          # one-hot u: of the input columns only the active one changes
+            dS_c[..., I:] += alpha_c[..., None] * u[:, :, None, I:]
+            dS_in[..., I:] += alpha_in[..., None] * u[:, :, None, I:]
+            dS_c[kk, bb, :, idx] += alpha_c * on_x[..., None]
+            dS_in[kk, bb, :, idx] += alpha_in * on_x[..., None]
         if scored[step]:
             e = mask[step] * (t[step] - yk)
             E += 0.5 * (e * e).sum(axis=2)
