@@ -43,6 +43,13 @@ The learning rule (appendix A.1, the book's Chapter 11)
     sources (``recurrent=False``), which the tests use for a finite-difference check; with
     recurrence the tests compare it with :func:`lstm_core.lstm_truncated.lstm_backward_truncated`.
 
+Two paths compute these numbers. ``forward(..., path="dense")`` (:func:`_forward_dense`) is the
+equations above as written, one step at a time with dS carried forward. The default fast path
+(:func:`_forward_fast`) runs only the hidden layer's recurrence step by step and everything that
+does not feed back — outputs, errors, the whole gradient — for all steps at once, with the two
+sums of eqs. 26/28 exchanged so that no dS is needed; one-hot inputs are gathered instead of
+multiplied. The two agree to rounding (``tests/test_trials.py``: 1e-12).
+
 Sequential construction (the paper's remedy 1 for the abuse problem, section 4) is a per-trial,
 per-block switch ``on``: a block that is off contributes nothing and learns nothing; switching it on
 adds it with its initial weights.
