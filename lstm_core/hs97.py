@@ -279,14 +279,17 @@ def _stack(batches: list[TaskBatch], setup: Setup | None = None):
     decide correctness, when ``setup`` is given)."""
     T = max(b.T for b in batches)
 
-    def pad(a):
-        return np.pad(a, ((0, T - a.shape[0]),) + ((0, 0),) * (a.ndim - 1))
-    x = np.stack([pad(b.x) for b in batches], axis=1)
-    t = np.stack([pad(b.t) for b in batches], axis=1)
-    m = np.stack([pad(b.mask) for b in batches], axis=1)
+    def stack(parts):                    # one copy into a zero-padded array (no pad + stack)
+        out = np.zeros((T, len(parts)) + parts[0].shape[1:], parts[0].dtype)
+        for k, a in enumerate(parts):
+            out[:a.shape[0], k] = a
+        return out
+    x = stack([b.x for b in batches])
+    t = stack([b.t for b in batches])
+    m = stack([b.mask for b in batches])
     if setup is None:
         return x, t, m
-    sel = np.stack([pad(_scored_steps(setup, b)) for b in batches], axis=1)
+    sel = stack([_scored_steps(setup, b) for b in batches])
     return x, t, m, sel
 
 
@@ -295,16 +298,20 @@ def _judge(setup: Setup, y, t, m, sel, batches=None):
     criterion, ``E`` (K, B) = ½ Σ_t Σ_k mask e², ``sq_end`` (K, B) the mean squared output error
     at the scored steps, ``n_wrong`` (K, B) the number of scored steps with an output off by
     ``tol`` or more (the error measure of sequential construction)."""
-    err = np.abs(t - y) * m
-    E = 0.5 * (err ** 2).sum(axis=(0, 3))
-    bad_step = np.any(err >= setup.tol, axis=3) & (sel[..., 0] > 0)      # (T, K, B)
+    err = np.subtract(t, y)
+    np.abs(err, out=err)
+    err *= m
+    err2 = err * err
+    E = 0.5 * err2.sum(axis=(0, 3))
+    bad_step = (np.fmax.reduce(err, axis=3) >= setup.tol) & (sel[..., 0] > 0)   # (T, K, B)
     n_wrong = bad_step.sum(axis=0)
     if setup.task == "reber":
         ok = np.stack([tasks.reber_correct(y[:b.T, k], b, rule="most_active")
                        for k, b in enumerate(batches)])
     else:
         ok = (n_wrong == 0) & np.all(np.isfinite(y), axis=(0, 3))
-    sq_end = ((err ** 2) * sel).sum(axis=(0, 3)) / np.maximum(1.0, sel.sum(axis=(0, 3))) / y.shape[3]
+    err2 *= sel
+    sq_end = err2.sum(axis=(0, 3)) / np.maximum(1.0, sel.sum(axis=(0, 3))) / y.shape[3]
     return ok, E, sq_end, n_wrong
 
 
@@ -318,18 +325,33 @@ def _slice(batch: TaskBatch, i0: int, i1: int) -> TaskBatch:
 
 
 def _evaluate(setup: Setup, nets: tr.TrialNets, batches: list[TaskBatch], chunk: int = 512):
-    """Frozen test of K nets, trial k on batches[k]: (wrong (K,), mse (K,), mean_abs (K,))."""
+    """Frozen test of K nets, trial k on batches[k]: (wrong (K,), mse (K,), mean_abs (K,)).
+
+    The sums run over groups of ``chunk`` sequences; each group is passed through the nets in
+    smaller pieces of at most :data:`EVAL_ELEMENTS` numbers per (T, K, B, ·) array, which keeps
+    them in the cache (2a's 256 test sequences of 18 trials: 1.9 s in one piece, 1.0 s in 16)."""
     K = nets.K
     wrong, se, ae, n = np.zeros(K, int), np.zeros(K), np.zeros(K), batches[0].B
+    b0 = batches[0]
+    width = max(b0.x.shape[-1], b0.t.shape[-1])
+    piece = int(np.clip(EVAL_ELEMENTS // max(1, b0.T * K * width), 8, chunk))
     for i0 in range(0, n, chunk):
-        parts = [_slice(b, i0, min(n, i0 + chunk)) for b in batches]
-        x, t, m, sel = _stack(parts, setup)
-        y = tr.forward(nets, x).y
-        ok, _, sq, _ = _judge(setup, y, t, m, sel, parts)
-        wrong += (~ok).sum(axis=1)
+        i1 = min(n, i0 + chunk)
+        sq = np.empty((K, i1 - i0))
+        for j0 in range(i0, i1, piece):
+            j1 = min(i1, j0 + piece)
+            parts = [_slice(b, j0, j1) for b in batches]
+            x, t, m, sel = _stack(parts, setup)
+            y = tr.forward(nets, x).y
+            ok, _, sq[:, j0 - i0:j1 - i0], _ = _judge(setup, y, t, m, sel, parts)
+            wrong += (~ok).sum(axis=1)
         se += sq.sum(axis=1)
         ae += np.sqrt(sq).sum(axis=1)
     return wrong, se / n, ae / n
+
+
+#: the most numbers per (T, K, B, ·) array in one frozen-test forward pass (:func:`_evaluate`)
+EVAL_ELEMENTS = 1 << 21
 
 
 # --------------------------------------------------------------------------------------------

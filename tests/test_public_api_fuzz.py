@@ -908,7 +908,6 @@ KNOWN_GAPS: dict = {
     "optim.clip_by_value": {"reason": _no_params(), "gaps": [('grads.W_in', 'shape'), ('grads.W_rec', 'shape'), ('grads.b', 'shape')]},
     "optim.global_norm": {"reason": _no_params(), "gaps": [('grads.W_in', 'shape'), ('grads.W_rec', 'shape'), ('grads.b', 'shape')]},
     "rnn.RTRL": {"reason": _no_inputs(), "gaps": [('params.W_in', 'shape')]},
-    "trials.squash": {"reason": _frozen("lstm_core/trials.py"), "gaps": [('name', 'scalar'), ('x', 'bool'), ('x', 'complex'), ('x', 'empty'), ('x', 'inf'), ('x', 'int'), ('x', 'list'), ('x', 'nan'), ('x', 'none'), ('x', 'object'), ('x', 'ragged')]},
 }
 # KNOWN_GAPS_END
 
