@@ -124,9 +124,12 @@ def one_hot(indices: np.ndarray, n: int, dtype) -> np.ndarray:
     n = positive_int("n", n)
     int_array("indices", indices, low=0, high=n - 1, what="class indices")
     float_dtype(dtype)
-    out = np.zeros(np.shape(indices) + (n,), dtype=dtype)
-    np.put_along_axis(out, np.asarray(indices, dtype=np.intp)[..., None], 1.0, axis=-1)
-    return out
+    idx = np.asarray(indices, dtype=np.intp).ravel()        # C order; a copy only if strided
+    out = np.zeros(idx.size * n, dtype=dtype)
+    pos = np.arange(0, idx.size * n, n, dtype=np.intp)      # start of each row
+    pos += idx
+    out[pos] = 1.0                                          # one flat scatter
+    return out.reshape(np.shape(indices) + (n,))
 
 
 def _check_lengths(lengths, T) -> int:
