@@ -56,6 +56,8 @@ adds it with its initial weights.
 """
 from __future__ import annotations
 
+import functools
+import numbers
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -242,6 +244,15 @@ class TrialNets:
 
     NAMES = ("W_c", "W_in", "W_out", "W_k")
 
+    def __post_init__(self):
+        # lists become float64 arrays; ndarrays are kept as they are (never copied)
+        for n in self.NAMES:
+            if n != "W_out" or self.W_out is not None:
+                setattr(self, n, V.float_array(f"TrialNets.{n}", getattr(self, n), finite=False))
+        if not isinstance(self.on, np.ndarray):
+            self.on = V.as_array("TrialNets.on", self.on, "booleans")
+        _check_nets(self, "TrialNets")
+
     @property
     def K(self) -> int:
         return self.W_c.shape[0]
@@ -260,6 +271,96 @@ class TrialNets:
         return self.take(np.arange(self.K))
 
 
+def _check_nets(nets, name: str = "nets", finite: bool = True) -> None:
+    """Check that ``nets`` is a :class:`TrialNets` whose arrays fit its ``spec``: ``W_c``
+    (K, C, M), ``W_in`` (K, n_blocks, M), ``W_out`` (K, n_blocks, M) exactly when the spec has
+    output gates, ``W_k`` (K, O, C + I + 1), one float dtype, finite values (unless
+    ``finite=False``: shapes and dtypes only, O(1)); ``on`` bool (K, n_blocks)."""
+    if not isinstance(nets, TrialNets):
+        raise TypeError(f"{name}: expected TrialNets (from init_nets), got {type(nets).__name__}")
+    spec = nets.spec
+    if not isinstance(spec, NetSpec):
+        raise TypeError(f"{name}.spec: expected a NetSpec, got {type(spec).__name__}")
+    C, nb, M = spec.n_cells, spec.n_blocks, spec.n_sources
+    W_c = V.float_array(f"{name}.W_c", nets.W_c, ndim=3, shape=(None, C, M), finite=finite)
+    K = W_c.shape[0]                  # K = 0 is allowed: run_trials keeps no nets once all are done
+    shapes = {"W_in": (K, nb, M), "W_out": (K, nb, M), "W_k": (K, spec.n_out, spec.n_out_sources)}
+    if spec.output_gate and nets.W_out is None:
+        raise TypeError(f"{name}.W_out: expected an array of shape {shapes['W_out']} (the spec "
+                        "has output gates), got None")
+    if not spec.output_gate and nets.W_out is not None:
+        raise ValueError(f"{name}.W_out: expected None (the spec has no output gates), got "
+                         f"{type(nets.W_out).__name__}")
+    for n, shape in shapes.items():
+        a = getattr(nets, n)
+        if n != "W_out" or a is not None:
+            V.float_array(f"{name}.{n}", a, ndim=3, shape=shape, dtype=W_c.dtype, finite=finite)
+    on = nets.on
+    if not isinstance(on, np.ndarray) or on.dtype != bool:
+        got = f"dtype {on.dtype}" if isinstance(on, np.ndarray) else type(on).__name__
+        raise TypeError(f"{name}.on: expected a bool array of shape ({K}, {nb}), got {got}")
+    if on.shape != (K, nb):
+        raise ValueError(f"{name}.on: expected shape ({K}, {nb}) (trials, blocks), got {on.shape}")
+
+
+def _check_rngs(rngs) -> list:
+    """``rngs``: a list (tuple, 1-d integer array) of generators or int seeds >= 0, not empty."""
+    if isinstance(rngs, np.ndarray):
+        if rngs.dtype.kind not in "iu" or rngs.ndim != 1:
+            raise TypeError(f"rngs: expected a list of generators or seeds, or a 1-d integer array "
+                            f"of seeds, got an array of dtype {rngs.dtype} and shape {rngs.shape}")
+    elif isinstance(rngs, (str, bytes, dict)) or not hasattr(rngs, "__iter__"):
+        raise TypeError(f"rngs: expected a list of generators or seeds (one per trial), got "
+                        f"{type(rngs).__name__}")
+    rngs = list(rngs)
+    if not rngs:
+        raise ValueError("rngs: expected at least one generator or seed, got none")
+    for k, r in enumerate(rngs):
+        if isinstance(r, numbers.Integral) and not isinstance(r, (bool, np.bool_)):
+            if r < 0:
+                raise ValueError(f"rngs[{k}]: expected a seed >= 0, got {r}")
+        elif r is not None and not isinstance(r, np.random.Generator):
+            raise TypeError(f"rngs[{k}]: expected a numpy.random.Generator or an int seed >= 0, "
+                            f"got {type(r).__name__} {r!r}")
+    return rngs
+
+
+def _check_bias(name: str, bias, n_blocks: int) -> None:
+    """A gate bias: ``None`` or ``n_blocks`` finite numbers (ints or floats)."""
+    if bias is None:
+        return
+    arr = V.as_array(name, bias, "numbers")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected {n_blocks} numbers (one per block), got dtype {arr.dtype}")
+    if arr.shape != (n_blocks,):
+        raise ValueError(f"{name}: expected {n_blocks} values (one per block), got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        V.float_array(name, arr)
+
+
+def _check_flag(name: str, v) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(v).__name__} {v!r}")
+    return bool(v)
+
+
+def _overflow_checked(fn):
+    """Run ``fn`` with floating-point overflow (and the NaNs that follow) raised, reported as a
+    ``ValueError`` naming the arguments: the policy of :func:`lstm_core._checks.overflow_checked`,
+    written out here because this module may import only :mod:`lstm_core._validate`. Inputs that
+    do not overflow run the same operations, so their results are unchanged."""
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                return fn(*args, **kwargs)
+        except FloatingPointError as err:
+            raise ValueError(f"nets, x, t, mask, grads, lr: expected values whose products and sums "
+                             f"stay within the float range, got inputs so large that "
+                             f"{fn.__name__} overflows ({err})") from None
+    return checked
+
+
 def init_nets(spec: NetSpec, rngs, scale: float = 0.1, input_gate_bias=None,
               output_gate_bias=None, on=True) -> TrialNets:
     """K freshly initialised nets, one per generator in ``rngs`` (Chapter 16).
@@ -270,10 +371,25 @@ def init_nets(spec: NetSpec, rngs, scale: float = 0.1, input_gate_bias=None,
     per block (the paper's −1, −2, −3, …). ``on``: blocks initially taking part (``True``, or a
     bool array (n_blocks,) — ``False`` for sequential construction).
     """
-    rngs = [V.as_rng(r) for r in rngs]
-    if not rngs:
-        raise ValueError("rngs: expected at least one generator or seed, got none")
+    if not isinstance(spec, NetSpec):
+        raise TypeError(f"spec: expected a NetSpec, got {type(spec).__name__}")
+    rngs = [V.as_rng(r) for r in _check_rngs(rngs)]
     scale = V.positive_float("scale", scale)
+    if scale > np.finfo(float).max / 2:
+        raise ValueError(f"scale: expected a number whose range 2·scale is finite (<= "
+                         f"{np.finfo(float).max / 2:.4g}), got {scale}")
+    _check_bias("input_gate_bias", input_gate_bias, spec.n_blocks)
+    _check_bias("output_gate_bias", output_gate_bias, spec.n_blocks)
+    if isinstance(on, (bool, np.bool_)):
+        pass
+    else:
+        on_in = V.as_array("on", on, "booleans")
+        if on_in.dtype != bool:
+            raise TypeError(f"on: expected True, False or a bool array ({spec.n_blocks},), got "
+                            f"dtype {on_in.dtype}")
+        if on_in.shape != (spec.n_blocks,):
+            raise ValueError(f"on: expected one flag per block, shape ({spec.n_blocks},), got "
+                             f"shape {on_in.shape}")
     masks = spec.masks()
     shapes = {n: m.shape for n, m in masks.items()}
     out = {n: np.empty((len(rngs),) + s) for n, s in shapes.items()}
@@ -314,6 +430,7 @@ class TrialCache:
     s: np.ndarray | None = None
 
 
+@_overflow_checked
 def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
             path: str = "auto") -> TrialCache:
     """Run K nets over their own batches; with targets, also the truncated gradient.
@@ -336,12 +453,20 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
     Returns
     -------
     TrialCache
+
+    Bad arguments raise ``ValueError``/``TypeError`` naming them, among them an empty batch
+    (T, K or B = 0) and inputs so large that the pass overflows.
     """
+    _check_nets(nets)
+    _check_flag("keep_states", keep_states)
     spec = nets.spec
     x = V.float_array("x", x, ndim=4, finite=False)
     T, K, B, I = x.shape
     if K != nets.K or I != spec.n_in:
         raise ValueError(f"x: expected shape (T, {nets.K}, B, {spec.n_in}), got {x.shape}")
+    if T < 1 or K < 1 or B < 1:
+        raise ValueError(f"x: expected at least one time step, trial and sequence, got shape "
+                         f"{x.shape}")
     if path not in ("auto", "dense", "fast"):
         raise ValueError(f"path: expected 'auto', 'dense' or 'fast', got {path!r}")
     fast = path != "dense" and T > 0 and B > 0 and x.dtype == np.float64
@@ -695,19 +820,58 @@ def _mask_grads(nets: TrialNets, grads: dict) -> None:
             grads[n] *= on_blocks[:, :, None]
 
 
+@_overflow_checked
 def backward(nets: TrialNets, x, t, mask) -> dict:
     """The truncated ∂E/∂W of each trial (summed over its batch): :func:`forward` with targets.
     Shapes as in :func:`forward`; returns a dict like :meth:`TrialNets.arrays`."""
+    for name, v in (("t", t), ("mask", mask)):
+        if v is None:
+            raise TypeError(f"{name}: expected an array of floats (T, K, B, "
+                            f"{'O' if name == 't' else '1'}), got None")
     return forward(nets, x, t, mask).grads
 
 
+@_overflow_checked
 def sgd_update(nets: TrialNets, grads: dict, lr, active=None, batch_size: int = 1) -> None:
     """W ← W − α ∂E/∂W / B for the trials still ``active`` (bool (K,)), in place (Chapter 16).
 
-    ``lr`` is one rate for all trials or one per trial (K,). A trial that is not active keeps its
-    weights: its record is final.
+    ``lr`` is one rate >= 0 for all trials or one per trial (K,). A trial that is not active keeps
+    its weights: its record is final.
+
+    Checked, in O(1) plus one pass over ``grads``: ``nets`` a :class:`TrialNets` (shapes and
+    dtypes; its weights' finiteness is checked by :func:`forward`, which every update follows),
+    ``grads`` exactly the arrays of ``nets.arrays()`` with their shapes, finite; ``lr``,
+    ``active`` (bool (K,)) and ``batch_size`` (int >= 1). An update that overflows raises
+    ``ValueError`` (the arrays updated before it keep their update).
     """
+    _check_nets(nets, finite=False)
     K = nets.K
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads: expected a dict of arrays like nets.arrays(), got "
+                        f"{type(grads).__name__}")
+    arrays = nets.arrays()
+    if set(grads) != set(arrays):
+        raise ValueError(f"grads: expected the arrays {sorted(arrays)} (those of nets.arrays()), "
+                         f"got {sorted(map(str, grads))}")
+    for n, W in arrays.items():
+        V.float_array(f"grads[{n!r}]", grads[n], shape=W.shape)
+    if isinstance(lr, numbers.Real) and not isinstance(lr, (bool, np.bool_)):
+        V.positive_float("lr", lr, allow_zero=True)
+    else:
+        lr_arr = V.float_array("lr", lr)
+        if lr_arr.shape not in ((), (K,)):
+            raise ValueError(f"lr: expected one rate or one per trial, shape ({K},), got shape "
+                             f"{lr_arr.shape}")
+        if np.any(lr_arr < 0):
+            raise ValueError(f"lr: expected rates >= 0, got {float(lr_arr.min())}")
+    if active is not None:
+        act = V.as_array("active", active, "booleans")
+        if act.dtype != bool:
+            raise TypeError(f"active: expected a bool array ({K},), one flag per trial, got dtype "
+                            f"{act.dtype}")
+        if act.shape != (K,):
+            raise ValueError(f"active: expected shape ({K},), one flag per trial, got {act.shape}")
+    V.positive_int("batch_size", batch_size)
     rate = np.broadcast_to(np.asarray(lr, dtype=float), (K,)) / float(batch_size)
     if active is not None:
         rate = rate * np.asarray(active, dtype=bool)
