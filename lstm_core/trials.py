@@ -682,7 +682,10 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
     over all steps: ``Y`` (T, K, B, C + G) the squashed cell inputs and gates
     [g(net_c) | y^in | y^out], ``s`` and ``hs`` (T, K, B, C) the states and h(s), ``R``
     (T + 1, K, B, C + G) the hidden layer's activations, R[t + 1] the sources of step t + 1.
-    ``hot``: :func:`_one_hot` of ``x``, or ``None`` for dense inputs."""
+    ``hot``: :func:`_one_hot` of ``x``, or ``None`` for dense inputs.
+
+    Book equations: eq-ch16-reverse-sum
+    """
     spec = nets.spec
     T, K, B, I = x.shape
     C, S, nb, G, O = spec.n_cells, spec.block_size, spec.n_blocks, spec.n_gates, spec.n_out

@@ -229,6 +229,8 @@ def _rel(a, b):
     return np.abs(a - b).max() / max(np.abs(b).max(), 1e-300)
 
 
+@pytest.mark.equations("eq-ch16-reverse-sum",
+                        compares="another implementation: the partials dS carried forward step by step")
 @pytest.mark.parametrize("one_hot", [True, False], ids=["one-hot", "dense-x"])
 @pytest.mark.parametrize("name", sorted(FAST_SPECS))
 def test_fast_path_equals_dense_path(name, one_hot):
