@@ -456,6 +456,8 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
 
     Bad arguments raise ``ValueError``/``TypeError`` naming them, among them an empty batch
     (T, K or B = 0) and inputs so large that the pass overflows.
+
+    Book equations: eq-ch16-reverse-sum
     """
     _check_nets(nets)
     _check_flag("keep_states", keep_states)
