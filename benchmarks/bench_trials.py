@@ -14,7 +14,9 @@ the weight update, one sequence per trial per update):
 * **torch**     ``torch.nn.LSTM`` of the same number of cells with a linear readout, forward +
                 backward + an SGD step per sequence, one trial at a time (skipped without torch;
                 ``pip install -r benchmarks/requirements.txt``). Its cell is PyTorch's (forget
-                gate, full BPTT), so the comparison is of cost per sequence, not of the same maths.
+                gate, full BPTT), so the comparison is of cost per sequence, not of the same maths;
+* **torch K stacked**  the same cell for K trials in one stack (weights with a trial axis, one
+                ``bmm`` per step for all K, autograd through time), K = 1, 4, 16, 64.
 
 Every measurement runs in a process of its own with one BLAS thread. The script prints the
 BLAS in use and the machine's load average, then a table of sequences per second and ratios.
@@ -78,6 +80,42 @@ def measure_torch(net: str, seconds: float) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def measure_torch_stacked(net: str, K: int, seconds: float) -> float:
+    """K torch LSTMs (the cell of ``torch.nn.LSTM``: i, f, g, o gates) trained in one stack:
+    every weight has a leading trial axis and each step is one ``bmm`` for all K nets, as in
+    ``lstm_core.trials``; full BPTT by autograd, an SGD step per sequence."""
+    import torch
+    torch.set_num_threads(1)
+    cfg = NETS[net]
+    s = cfg["spec"]
+    I, C, O, T = s["n_in"], s["n_blocks"] * s["block_size"], s["n_out"], cfg["T"]
+    f64 = dict(dtype=torch.float64)
+    params = [(0.1 * torch.randn(K, *shape, **f64)).requires_grad_()
+              for shape in ((I, 4 * C), (C, 4 * C), (1, 4 * C), (C, O), (1, O))]
+    W_x, W_h, b, W_o, b_o = params
+    x = torch.rand(K, T, I, **f64)
+    t = torch.rand(K, T, O, **f64)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or n < 3:
+        a_x = torch.baddbmm(b, x, W_x)                                   # (K, T, 4C) at once
+        h = torch.zeros(K, 1, C, **f64)
+        c = torch.zeros(K, 1, C, **f64)
+        hs = []
+        for step in range(T):
+            g = a_x[:, step:step + 1] + torch.bmm(h, W_h)
+            i, f, u, o = g.chunk(4, dim=-1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(u)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            hs.append(h)
+        y = torch.sigmoid(torch.baddbmm(b_o, torch.cat(hs, dim=1), W_o))
+        loss = 0.5 * ((y - t) ** 2).sum()
+        for p, g in zip(params, torch.autograd.grad(loss, params)):
+            with torch.no_grad():
+                p -= 0.01 * g
+        n += 1
+    return K * n / (time.perf_counter() - t0)
+
+
 def run_one(args) -> float:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, __file__, "--one", json.dumps(args)], env=env,
@@ -93,8 +131,12 @@ def main():
     a = ap.parse_args()
     if a.one:
         job = json.loads(a.one)
-        v = measure_torch(job["net"], job["seconds"]) if job["kind"] == "torch" else \
-            measure_ours(job["net"], job["K"], job["seconds"])
+        if job["kind"] == "torch":
+            v = measure_torch(job["net"], job["seconds"])
+        elif job["kind"] == "torch-stacked":
+            v = measure_torch_stacked(job["net"], job["K"], job["seconds"])
+        else:
+            v = measure_ours(job["net"], job["K"], job["seconds"])
         print(v)
         return
     import numpy as np
@@ -115,11 +157,16 @@ def main():
         torch_sps = run_one(dict(kind="torch", net=net, seconds=a.seconds)) if have_torch else None
         print(f"\n{net} net (T = {NETS[net]['T']}): serial {serial:,.0f} sequences/s"
               + (f"; torch one by one {torch_sps:,.0f} sequences/s" if torch_sps else "; torch: not installed"))
-        print(f"{'K':>4} {'together seq/s':>15} {'× serial':>9} {'× torch':>8}")
+        print(f"{'K':>4} {'together seq/s':>15} {'× serial':>9} {'× torch':>8}"
+              + (f" {'torch K stacked':>16} {'ours / it':>10}" if have_torch else ""))
         for K in a.ks:
             tog = run_one(dict(kind="ours", net=net, K=K, seconds=a.seconds))
-            print(f"{K:4d} {tog:15,.0f} {tog / serial:9.1f} "
-                  + (f"{tog / torch_sps:8.1f}" if torch_sps else f"{'—':>8}"), flush=True)
+            line = f"{K:4d} {tog:15,.0f} {tog / serial:9.1f} " \
+                + (f"{tog / torch_sps:8.1f}" if torch_sps else f"{'—':>8}")
+            if have_torch:
+                ts = run_one(dict(kind="torch-stacked", net=net, K=K, seconds=a.seconds))
+                line += f" {ts:16,.0f} {tog / ts:10.1f}"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Checks shared by several modules, built on :mod:`lstm_core._validate` (issue 16).
 
-:mod:`lstm_core._validate` is part of the fingerprint of the stored experiment results, so it
-cannot grow; the checks that came later live here and use its helpers.
+:mod:`lstm_core._validate` is part of the fingerprint of the stored experiment results (every
+change to it means re-running the 1997 battery), so it holds only what the fingerprinted modules
+need; the checks that the other modules need live here and use its helpers.
 
 Empty batches
 -------------
@@ -26,13 +27,11 @@ explicit check. Inputs that do not overflow give exactly the results they gave b
 
 Ragged lists
 ------------
-:func:`float_array` turns nested lists of unequal lengths (and other objects NumPy cannot make
-a float array of) into a ``TypeError`` naming the argument; lists of Python numbers become
-float64, as in :mod:`lstm_core._validate`. Every module that is not frozen calls it.
-:mod:`lstm_core._validate` is frozen (it is fingerprinted by the stored results of the 1997
-battery), so the frozen modules (``hs97``, ``trials``, ``tasks/batch``, ``tasks/longlag``,
-``tasks/reber``) still call its ``float_array`` and pass NumPy's "inhomogeneous shape" message
-through for ragged lists (tests/test_public_api_fuzz.py lists them as known gaps).
+:func:`lstm_core._validate.float_array` and :func:`lstm_core._validate.int_array` turn ``None``
+and nested lists of unequal lengths into a ``TypeError`` naming the argument; lists of Python
+numbers become float64 (int arrays for ``int_array``). :func:`float_array` here also refuses
+lists that NumPy can only make an object array of; every module that is not fingerprinted by
+the 1997 battery calls it.
 """
 from __future__ import annotations
 
@@ -75,26 +74,10 @@ def bounded(name: str, arr: np.ndarray, limit: float | None = None) -> np.ndarra
 
 
 def float_array(name: str, x, **kw) -> np.ndarray:
-    """:func:`lstm_core._validate.float_array` that also turns ragged nested lists and other
-    objects NumPy cannot make an array of into a ``TypeError`` naming the argument."""
-    if not isinstance(x, np.ndarray):
-        if x is None:
-            raise TypeError(f"{name}: expected an array of floats, got None")
-        try:
-            with np.errstate(all="raise"):
-                arr = np.asarray(x)
-        except (ValueError, TypeError) as err:
-            raise TypeError(f"{name}: expected a rectangular array of floats (equal lengths in "
-                            f"every nested list), got a ragged or non-numeric "
-                            f"{type(x).__name__}") from err
-        if arr.dtype.kind not in "iufb":
-            raise TypeError(f"{name}: expected an array of floats, got {type(x).__name__} "
-                            f"of dtype {arr.dtype}")
-        if arr.dtype.kind == "b":
-            raise TypeError(f"{name}: expected a float32 or float64 array, got dtype bool")
-        if arr.dtype.kind in "iu":
-            arr = arr.astype(np.float64)   # plain Python numbers become float64, as in _validate
-        x = arr
+    """:func:`lstm_core._validate.float_array` that also refuses lists NumPy can only make an
+    object array of (numbers mixed with ``None`` or other objects) instead of converting them."""
+    if not isinstance(x, np.ndarray) and V.as_array(name, x, "floats").dtype == object:
+        raise TypeError(f"{name}: expected an array of floats, got {type(x).__name__} of dtype object")
     return V.float_array(name, x, **kw)
 
 

@@ -35,7 +35,7 @@ def float_array(name: str, x, ndim: int | None = None, shape: tuple | None = Non
     if isinstance(x, np.ndarray):
         arr = x
     else:
-        arr = np.asarray(x)
+        arr = as_array(name, x, "floats")
         if arr.dtype.kind in "iu" or arr.dtype == object:
             # plain Python numbers: treat as float64
             try:
@@ -57,6 +57,47 @@ def float_array(name: str, x, ndim: int | None = None, shape: tuple | None = Non
     if finite and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name}: expected finite values, got {bad} NaN/inf entries")
+    return arr
+
+
+def as_array(name: str, x, what: str = "numbers") -> np.ndarray:
+    """``np.asarray(x)``, but ``None`` and ragged nested lists (rows of unequal lengths) are a
+    ``TypeError`` naming the argument instead of an object array or NumPy's own message."""
+    if x is None:
+        raise TypeError(f"{name}: expected an array of {what}, got None")
+    if isinstance(x, np.ndarray):
+        return x
+    try:
+        with np.errstate(all="raise"):
+            return np.asarray(x)
+    except (ValueError, TypeError) as err:
+        raise TypeError(f"{name}: expected a rectangular array of {what} (equal lengths in every "
+                        f"nested list), got a ragged or non-numeric {type(x).__name__}") from err
+
+
+def int_array(name: str, x, ndim: int | None = None, low: int | None = None,
+              high: int | None = None, what: str = "integers") -> np.ndarray:
+    """Return ``x`` as an integer ndarray after checking it (indices, lengths, ids).
+
+    Lists of Python ints are accepted; floats, booleans, objects, ``None``, ragged lists and
+    empty arrays are rejected, as are values outside ``[low, high]``. ``what`` names the values
+    in the messages (e.g. ``"sequence lengths"``). The array is returned as it came, not cast,
+    so valid input gives exactly the result it gave before the check.
+    """
+    arr = as_array(name, x, what)
+    if arr.dtype.kind not in "iu":
+        of = "" if what == "integers" else f" of {what}"
+        raise TypeError(f"{name}: expected an integer array{of}, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name}: expected {ndim} dimension{'s' * (ndim != 1)}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name}: expected a non-empty array of {what}, got shape {arr.shape}")
+    lo, hi = arr.min(), arr.max()
+    if (low is not None and lo < low) or (high is not None and hi > high):
+        bound = (f">= {low}" if high is None else f"<= {high}" if low is None
+                 else f"in [{low}, {high}]")
+        bad = lo if low is not None and lo < low else hi
+        raise ValueError(f"{name}: expected {what} {bound}, got {bad}")
     return arr
 
 

@@ -485,20 +485,8 @@ def _check_model(params) -> int:
 
 def _ids(name: str, ids, K: int | None, ndim: int | None = None) -> np.ndarray:
     """Check an integer id array (values in [0, K) when K is given)."""
-    try:
-        arr = np.asarray(ids)
-    except (ValueError, TypeError) as err:
-        raise TypeError(f"{name}: expected a rectangular integer array of character ids (equal "
-                        f"lengths in every nested list), got a ragged {type(ids).__name__}") from err
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected an integer array of character ids, got dtype {arr.dtype}")
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name}: expected {ndim} dimensions, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name}: expected at least one character id, got shape {arr.shape}")
-    if arr.min() < 0 or (K is not None and arr.max() >= K):
-        raise ValueError(f"{name}: expected ids in [0, {K if K is not None else 'K'}), got values in "
-                         f"[{arr.min()}, {arr.max()}]")
+    arr = V.int_array(name, ids, ndim=ndim, low=0, high=None if K is None else K - 1,
+                      what="character ids")
     return arr.astype(np.intp, copy=False)
 
 

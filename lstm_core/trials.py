@@ -43,12 +43,21 @@ The learning rule (appendix A.1, the book's Chapter 11)
     sources (``recurrent=False``), which the tests use for a finite-difference check; with
     recurrence the tests compare it with :func:`lstm_core.lstm_truncated.lstm_backward_truncated`.
 
+Two paths compute these numbers. ``forward(..., path="dense")`` (:func:`_forward_dense`) is the
+equations above as written, one step at a time with dS carried forward. The default fast path
+(:func:`_forward_fast`) runs only the hidden layer's recurrence step by step and everything that
+does not feed back — outputs, errors, the whole gradient — for all steps at once, with the two
+sums of eqs. 26/28 exchanged so that no dS is needed; one-hot inputs are gathered instead of
+multiplied. The two agree to rounding (``tests/test_trials.py``: 1e-12).
+
 Sequential construction (the paper's remedy 1 for the abuse problem, section 4) is a per-trial,
 per-block switch ``on``: a block that is off contributes nothing and learns nothing; switching it on
 adds it with its initial weights.
 """
 from __future__ import annotations
 
+import functools
+import numbers
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -79,10 +88,49 @@ SQUASHERS = {
 
 def squash(name: str, x):
     """``(f(x), f'(x))`` for the squasher ``name`` (``"logistic"``, ``"g1997"`` ∈ (−2, 2),
-    ``"h1997"`` ∈ (−1, 1), ``"identity"``, ``"tanh"``); Chapter 8."""
+    ``"h1997"`` ∈ (−1, 1), ``"identity"``, ``"tanh"``); Chapter 8.
+
+    ``x`` is a non-empty real float array (or a list of numbers) without NaN or ±inf; a bad
+    ``name`` or ``x`` raises ``ValueError``/``TypeError`` naming it. The forward pass calls the
+    unchecked :func:`_squash`.
+    """
+    if not isinstance(name, str) or name not in SQUASHERS:
+        raise ValueError(f"name: expected one of {sorted(SQUASHERS)}, got {name!r}")
+    if not isinstance(x, np.ndarray):
+        try:
+            np.asarray(x)
+        except (TypeError, ValueError) as err:     # ragged nested lists
+            raise ValueError(f"x: expected a real float array, got a {type(x).__name__} that "
+                             f"NumPy cannot read as one (ragged nested lists?)") from err
+    x = V.float_array("x", x)
+    if x.size == 0:
+        raise ValueError(f"x: expected at least one value, got an empty array of shape {x.shape}")
+    return _squash(name, x)
+
+
+def _squash(name: str, x):
+    """:func:`squash` without the checks (the forward pass's inner loop)."""
     f, d = SQUASHERS[name]
     y = f(x)
     return y, d(x, y)
+
+
+#: each squasher that is built on tanh, as f(x) = α (tanh(γ x) + c₁) + c₂ — the same floating-point
+#: operations as :data:`SQUASHERS` (σ(x) = ½ (1 + tanh(x / 2)); scaling by ½, 2 or 4 is exact), so
+#: :func:`_squash_into` can squash cells and gates of different kinds with one ``tanh`` call
+TANH_FORMS = {"logistic": (0.5, 0.5, 1.0, 0.0), "g1997": (0.5, 2.0, 1.0, -2.0),
+              "h1997": (0.5, 1.0, 1.0, -1.0), "tanh": (1.0, 1.0, 0.0, 0.0)}
+
+
+def _squash_into(a, out, form):
+    """``out = α (tanh(a) + c₁) + c₂`` in place, ``a`` already scaled by γ (``form`` = per-unit
+    (α, c₁, c₂) arrays or scalars, from :data:`TANH_FORMS`)."""
+    alpha, c1, c2 = form
+    np.tanh(a, out=out)
+    out += c1
+    out *= alpha
+    out += c2
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,6 +244,15 @@ class TrialNets:
 
     NAMES = ("W_c", "W_in", "W_out", "W_k")
 
+    def __post_init__(self):
+        # lists become float64 arrays; ndarrays are kept as they are (never copied)
+        for n in self.NAMES:
+            if n != "W_out" or self.W_out is not None:
+                setattr(self, n, V.float_array(f"TrialNets.{n}", getattr(self, n), finite=False))
+        if not isinstance(self.on, np.ndarray):
+            self.on = V.as_array("TrialNets.on", self.on, "booleans")
+        _check_nets(self, "TrialNets")
+
     @property
     def K(self) -> int:
         return self.W_c.shape[0]
@@ -214,6 +271,96 @@ class TrialNets:
         return self.take(np.arange(self.K))
 
 
+def _check_nets(nets, name: str = "nets", finite: bool = True) -> None:
+    """Check that ``nets`` is a :class:`TrialNets` whose arrays fit its ``spec``: ``W_c``
+    (K, C, M), ``W_in`` (K, n_blocks, M), ``W_out`` (K, n_blocks, M) exactly when the spec has
+    output gates, ``W_k`` (K, O, C + I + 1), one float dtype, finite values (unless
+    ``finite=False``: shapes and dtypes only, O(1)); ``on`` bool (K, n_blocks)."""
+    if not isinstance(nets, TrialNets):
+        raise TypeError(f"{name}: expected TrialNets (from init_nets), got {type(nets).__name__}")
+    spec = nets.spec
+    if not isinstance(spec, NetSpec):
+        raise TypeError(f"{name}.spec: expected a NetSpec, got {type(spec).__name__}")
+    C, nb, M = spec.n_cells, spec.n_blocks, spec.n_sources
+    W_c = V.float_array(f"{name}.W_c", nets.W_c, ndim=3, shape=(None, C, M), finite=finite)
+    K = W_c.shape[0]                  # K = 0 is allowed: run_trials keeps no nets once all are done
+    shapes = {"W_in": (K, nb, M), "W_out": (K, nb, M), "W_k": (K, spec.n_out, spec.n_out_sources)}
+    if spec.output_gate and nets.W_out is None:
+        raise TypeError(f"{name}.W_out: expected an array of shape {shapes['W_out']} (the spec "
+                        "has output gates), got None")
+    if not spec.output_gate and nets.W_out is not None:
+        raise ValueError(f"{name}.W_out: expected None (the spec has no output gates), got "
+                         f"{type(nets.W_out).__name__}")
+    for n, shape in shapes.items():
+        a = getattr(nets, n)
+        if n != "W_out" or a is not None:
+            V.float_array(f"{name}.{n}", a, ndim=3, shape=shape, dtype=W_c.dtype, finite=finite)
+    on = nets.on
+    if not isinstance(on, np.ndarray) or on.dtype != bool:
+        got = f"dtype {on.dtype}" if isinstance(on, np.ndarray) else type(on).__name__
+        raise TypeError(f"{name}.on: expected a bool array of shape ({K}, {nb}), got {got}")
+    if on.shape != (K, nb):
+        raise ValueError(f"{name}.on: expected shape ({K}, {nb}) (trials, blocks), got {on.shape}")
+
+
+def _check_rngs(rngs) -> list:
+    """``rngs``: a list (tuple, 1-d integer array) of generators or int seeds >= 0, not empty."""
+    if isinstance(rngs, np.ndarray):
+        if rngs.dtype.kind not in "iu" or rngs.ndim != 1:
+            raise TypeError(f"rngs: expected a list of generators or seeds, or a 1-d integer array "
+                            f"of seeds, got an array of dtype {rngs.dtype} and shape {rngs.shape}")
+    elif isinstance(rngs, (str, bytes, dict)) or not hasattr(rngs, "__iter__"):
+        raise TypeError(f"rngs: expected a list of generators or seeds (one per trial), got "
+                        f"{type(rngs).__name__}")
+    rngs = list(rngs)
+    if not rngs:
+        raise ValueError("rngs: expected at least one generator or seed, got none")
+    for k, r in enumerate(rngs):
+        if isinstance(r, numbers.Integral) and not isinstance(r, (bool, np.bool_)):
+            if r < 0:
+                raise ValueError(f"rngs[{k}]: expected a seed >= 0, got {r}")
+        elif r is not None and not isinstance(r, np.random.Generator):
+            raise TypeError(f"rngs[{k}]: expected a numpy.random.Generator or an int seed >= 0, "
+                            f"got {type(r).__name__} {r!r}")
+    return rngs
+
+
+def _check_bias(name: str, bias, n_blocks: int) -> None:
+    """A gate bias: ``None`` or ``n_blocks`` finite numbers (ints or floats)."""
+    if bias is None:
+        return
+    arr = V.as_array(name, bias, "numbers")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected {n_blocks} numbers (one per block), got dtype {arr.dtype}")
+    if arr.shape != (n_blocks,):
+        raise ValueError(f"{name}: expected {n_blocks} values (one per block), got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        V.float_array(name, arr)
+
+
+def _check_flag(name: str, v) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(v).__name__} {v!r}")
+    return bool(v)
+
+
+def _overflow_checked(fn):
+    """Run ``fn`` with floating-point overflow (and the NaNs that follow) raised, reported as a
+    ``ValueError`` naming the arguments: the policy of :func:`lstm_core._checks.overflow_checked`,
+    written out here because this module may import only :mod:`lstm_core._validate`. Inputs that
+    do not overflow run the same operations, so their results are unchanged."""
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                return fn(*args, **kwargs)
+        except FloatingPointError as err:
+            raise ValueError(f"nets, x, t, mask, grads, lr: expected values whose products and sums "
+                             f"stay within the float range, got inputs so large that "
+                             f"{fn.__name__} overflows ({err})") from None
+    return checked
+
+
 def init_nets(spec: NetSpec, rngs, scale: float = 0.1, input_gate_bias=None,
               output_gate_bias=None, on=True) -> TrialNets:
     """K freshly initialised nets, one per generator in ``rngs`` (Chapter 16).
@@ -224,10 +371,25 @@ def init_nets(spec: NetSpec, rngs, scale: float = 0.1, input_gate_bias=None,
     per block (the paper's −1, −2, −3, …). ``on``: blocks initially taking part (``True``, or a
     bool array (n_blocks,) — ``False`` for sequential construction).
     """
-    rngs = [V.as_rng(r) for r in rngs]
-    if not rngs:
-        raise ValueError("rngs: expected at least one generator or seed, got none")
+    if not isinstance(spec, NetSpec):
+        raise TypeError(f"spec: expected a NetSpec, got {type(spec).__name__}")
+    rngs = [V.as_rng(r) for r in _check_rngs(rngs)]
     scale = V.positive_float("scale", scale)
+    if scale > np.finfo(float).max / 2:
+        raise ValueError(f"scale: expected a number whose range 2·scale is finite (<= "
+                         f"{np.finfo(float).max / 2:.4g}), got {scale}")
+    _check_bias("input_gate_bias", input_gate_bias, spec.n_blocks)
+    _check_bias("output_gate_bias", output_gate_bias, spec.n_blocks)
+    if isinstance(on, (bool, np.bool_)):
+        pass
+    else:
+        on_in = V.as_array("on", on, "booleans")
+        if on_in.dtype != bool:
+            raise TypeError(f"on: expected True, False or a bool array ({spec.n_blocks},), got "
+                            f"dtype {on_in.dtype}")
+        if on_in.shape != (spec.n_blocks,):
+            raise ValueError(f"on: expected one flag per block, shape ({spec.n_blocks},), got "
+                             f"shape {on_in.shape}")
     masks = spec.masks()
     shapes = {n: m.shape for n, m in masks.items()}
     out = {n: np.empty((len(rngs),) + s) for n, s in shapes.items()}
@@ -268,7 +430,9 @@ class TrialCache:
     s: np.ndarray | None = None
 
 
-def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False) -> TrialCache:
+@_overflow_checked
+def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
+            path: str = "auto") -> TrialCache:
     """Run K nets over their own batches; with targets, also the truncated gradient.
 
     Parameters
@@ -280,20 +444,52 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False) ->
         Targets and the steps that carry one. Without them only the forward pass runs.
     keep_states : bool
         Store the cell states (for plots).
+    path : ``"auto"``, ``"dense"`` or ``"fast"``
+        ``"dense"`` (:func:`_forward_dense`) computes the equations above step by step, the
+        partials dS carried forward; ``"fast"`` (:func:`_forward_fast`, what ``"auto"`` picks)
+        computes the same numbers in another order: the recurrence step by step, everything
+        else for all steps at once. They agree to rounding (``tests/test_trials.py``: 1e-12).
 
     Returns
     -------
     TrialCache
+
+    Bad arguments raise ``ValueError``/``TypeError`` naming them, among them an empty batch
+    (T, K or B = 0) and inputs so large that the pass overflows.
+
+    Book equations: eq-ch16-reverse-sum
     """
+    _check_nets(nets)
+    _check_flag("keep_states", keep_states)
     spec = nets.spec
-    x = V.float_array("x", x, ndim=4)
+    x = V.float_array("x", x, ndim=4, finite=False)
     T, K, B, I = x.shape
     if K != nets.K or I != spec.n_in:
         raise ValueError(f"x: expected shape (T, {nets.K}, B, {spec.n_in}), got {x.shape}")
-    learn = t is not None
-    if learn:
+    if T < 1 or K < 1 or B < 1:
+        raise ValueError(f"x: expected at least one time step, trial and sequence, got shape "
+                         f"{x.shape}")
+    if path not in ("auto", "dense", "fast"):
+        raise ValueError(f"path: expected 'auto', 'dense' or 'fast', got {path!r}")
+    fast = path != "dense" and T > 0 and B > 0 and x.dtype == np.float64
+    hot = _one_hot(x) if fast and I >= ONE_HOT_MIN_WIDTH else None
+    if hot is None:                                  # one-hot inputs are finite: no second pass
+        V.float_array("x", x)
+    if t is not None:
         t = V.float_array("t", t, shape=(T, K, B, spec.n_out))
         mask = V.float_array("mask", mask, shape=(T, K, B, 1))
+    if not fast:
+        return _forward_dense(nets, x, t, mask, keep_states)
+    return _forward_fast(nets, x, t, mask, keep_states, hot)
+
+
+def _forward_dense(nets: TrialNets, x, t, mask, keep_states: bool) -> TrialCache:
+    """:func:`forward` as the equations read: one step at a time, the partials dS_c, dS_in
+    (K, B, C, M) carried forward and every step's contribution added to ∂E/∂W at once.
+    Arguments checked by :func:`forward`; shapes as there."""
+    spec = nets.spec
+    T, K, B, I = x.shape
+    learn = t is not None
     C, S, nb = spec.n_cells, spec.block_size, spec.n_blocks
     M, G = spec.n_sources, spec.n_gates
     g_fn, h_fn = spec.g, spec.h
@@ -322,20 +518,20 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False) ->
     for step in range(T):
         u[..., :I] = x[step]
         a = np.matmul(u, W_hT)                                     # (K, B, C + G)
-        gc, gc_d = squash(g_fn, a[..., :C])
-        y_in, y_in_d = squash("logistic", a[..., C:C + nb])
+        gc, gc_d = _squash(g_fn, a[..., :C])
+        y_in, y_in_d = _squash("logistic", a[..., C:C + nb])
         y_in_c = np.repeat(y_in, S, axis=2) if S > 1 else y_in
         s = s + y_in_c * gc
-        hs, hs_d = squash(h_fn, s)
+        hs, hs_d = _squash(h_fn, s)
         if has_out:
-            y_out, y_out_d = squash("logistic", a[..., C + nb:])
+            y_out, y_out_d = _squash("logistic", a[..., C + nb:])
             y_out_c = np.repeat(y_out, S, axis=2) if S > 1 else y_out
         else:
             y_out_c = 1.0
         yc = y_out_c * hs * on
         v[..., :C] = yc
         v[..., C:C + I] = x[step]
-        yk, yk_d = squash("logistic", np.matmul(v, W_kT))
+        yk, yk_d = _squash("logistic", np.matmul(v, W_kT))
         y[step] = yk
         if keep_states:
             states[step] = s
@@ -365,30 +561,322 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False) ->
                 u[..., I + C + nb:I + C + G] = y_out * on_b
     if not learn:
         return TrialCache(y=y, E=None, grads=None, s=states)
-    masks = spec.masks()
-    on_blocks = nets.on.astype(float)
-    for n in grads:                      # weights that do not exist, or of blocks that are off
-        grads[n] *= masks[n]
-        if n == "W_c":
-            grads[n] *= np.repeat(on_blocks, S, axis=1)[:, :, None]
-        elif n in ("W_in", "W_out"):
-            grads[n] *= on_blocks[:, :, None]
+    _mask_grads(nets, grads)             # weights that do not exist, or of blocks that are off
     return TrialCache(y=y, E=E, grads=grads, s=states)
 
 
+# --------------------------------------------------------------------------------------------
+# The same pass, faster: the recurrence step by step, everything else for all steps at once
+# --------------------------------------------------------------------------------------------
+#
+# Only the hidden layer's recurrence has to run step by step. The output units, the errors and
+# the gradient do not feed back, so they are computed after the loop for all T steps in a few
+# large products; without recurrent sources (2a) even the state is one cumulative sum. The
+# carried partials dS disappear by exchanging the two sums of eqs. 26 and 28: with
+# dS_c(t) = Σ_{τ≤t} α_c(τ) u(τ), α_c = g'(net_c) y^in,
+#
+#     Σ_t e_s(t) dS_c(t) = Σ_τ α_c(τ) ρ(τ) u(τ),      ρ(τ) = Σ_{t≥τ} e_s(t),
+#
+# i.e. each step's source vector is weighted by the state error still to come (a reverse
+# cumulative sum), and ∂E/∂W_c is one product Σ_τ (α_c ρ)(τ) u(τ)ᵀ; likewise for W_in with
+# α_in = g(net_c) f'(net_in). Inputs that are one-hot at every step (experiments 1, 2) are not
+# multiplied at all: the weight column of the active unit is gathered, and its gradient
+# scattered back.
+
+#: inputs at least this wide are checked for one-hot steps (:func:`_one_hot`)
+ONE_HOT_MIN_WIDTH = 16
+
+
+def _one_hot(x):
+    """``(idx, hot)`` (T, K, B) if every step of ``x`` (T, K, B, I) is one-hot or all zero
+    (padding): ``x[..., idx] == 1`` where ``hot``, every other entry 0. Otherwise ``None``."""
+    idx = x.argmax(axis=-1)
+    val = np.take_along_axis(x, idx[..., None], axis=-1)[..., 0]
+    hot = val == 1.0
+    if not np.all(hot | (val == 0.0)) or np.count_nonzero(x) != np.count_nonzero(hot):
+        return None
+    return idx, hot
+
+
+def _input_part(x, W_xT, hot):
+    """Σ_i x_i(t) W_xT[:, i, :] for all steps: (T, K, B, I) with (K, I, N) → (T, K, B, N)."""
+    if hot is None:
+        T, K, B, I = x.shape
+        N = W_xT.shape[-1]
+        if I * N < 256:
+            return np.matmul(x, W_xT)                              # small: (B, I) @ (I, N) per step
+        xk = x.transpose(1, 0, 2, 3).reshape(K, T * B, I)          # one GEMM per trial
+        return np.ascontiguousarray(np.matmul(xk, W_xT).reshape(K, T, B, N).transpose(1, 0, 2, 3))
+    idx, on = hot
+    out = W_xT[np.arange(x.shape[1])[None, :, None], idx]          # gather the active rows
+    if not on.all():
+        out *= on[..., None]                                       # padding steps: nothing
+    return out
+
+
+def _sum_outer(P, Q):
+    """Σ_{t,b} P[t, k, b]ᵀ Q[t, k, b]: (T, K, B, N) and (T, K, B, L) → (K, N, L)."""
+    T, K, B, N = P.shape
+    Pk = P.transpose(1, 3, 0, 2).reshape(K, N, T * B)
+    Qk = Q.transpose(1, 0, 2, 3).reshape(K, T * B, Q.shape[-1])
+    return np.matmul(Pk, Qk)
+
+
+def _input_grad(P, x, hot):
+    """Σ_{t,b} P[t, k, b]ᵀ x[t, k, b] (K, N, I); for one-hot x a scatter-add of P's rows."""
+    if hot is None:
+        return _sum_outer(P, x)
+    T, K, B, N = P.shape
+    I = x.shape[-1]
+    idx, on = hot
+    unit = (np.arange(K)[None, :, None] * I + idx)[on]             # (n,) trial·I + active unit
+    cell = (unit[:, None] * N + np.arange(N)).ravel()              # flat index into (K, I, N)
+    g = np.bincount(cell, weights=P[on].ravel(), minlength=K * I * N)
+    return g.reshape(K, I, N).transpose(0, 2, 1)
+
+
+def _tanh_form(names):
+    """Per-unit (γ, α, c₁, c₂) of :data:`TANH_FORMS` for a list of squasher names."""
+    return np.array([TANH_FORMS.get(n, (1.0, 1.0, 0.0, 0.0)) for n in names]).T
+
+
+def _block_sum(z):
+    """Σ over a block's S cells, the last axis of ``z`` (…, n_blocks, S), added slice by slice
+    (what ``z.sum(axis=-1)`` does for so short an axis, without its slow small-axis reduce)."""
+    out = z[..., 0].copy()
+    for i in range(1, z.shape[-1]):
+        out += z[..., i]
+    return out
+
+
+def _recurrence(a, Y, s_b, hs_b, R, W_rT, form, squash_h, activations, views) -> None:
+    """The hidden layer step by step (the only part of :func:`_forward_fast` that must be),
+    in place: a[t] += W_r R[t] (the sources from step t − 1), Y[t] = f(a[t]) for cells and
+    gates, s(t) = s(t − 1) + y^in g, hs(t) = h(s(t)), R[t + 1] = [y^c, y^in, y^out](t).
+    The per-step views are made once by iterating over the arrays (cheaper than indexing)."""
+    Y_in, Y_c, Y_out, R_c, g_identity = views
+    C = Y_c.shape[-1] * Y_c.shape[-2]
+    alpha, c1, c2 = form
+    tanh, mul, add = np.tanh, np.multiply, np.add
+    rec = np.empty(a.shape[1:])
+    s_prev = None
+    steps = zip(a, Y, s_b, hs_b, Y_in, Y_c, Y_out, R[:-1], R_c[1:], R[1:])
+    for a_t, Y_t, s_t, hs_t, yin_t, gc_t, yout_t, src_t, rc_next, r_next in steps:
+        if s_prev is not None:
+            add(a_t, np.matmul(src_t, W_rT, out=rec), out=a_t)
+        tanh(a_t, out=Y_t)                                          # f = α (tanh(γ net) + c₁) + c₂
+        add(Y_t, c1, out=Y_t)
+        mul(Y_t, alpha, out=Y_t)
+        add(Y_t, c2, out=Y_t)
+        if g_identity:
+            Y_t[..., :C] = a_t[..., :C]
+        mul(yin_t, gc_t, out=s_t)                                   # s_c(t) = s_c(t−1) + y^in g
+        if s_prev is not None:
+            add(s_t, s_prev, out=s_t)
+        squash_h(s_t, hs_t)
+        activations(yout_t, hs_t, Y_t[..., C:], rc_next, r_next[..., C:])
+        s_prev = s_t
+
+
+def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> TrialCache:
+    """:func:`forward` with the recurrence step by step and the rest for all steps at once
+    (see the comment above). Arguments checked by :func:`forward`; shapes as there. Arrays
+    over all steps: ``Y`` (T, K, B, C + G) the squashed cell inputs and gates
+    [g(net_c) | y^in | y^out], ``s`` and ``hs`` (T, K, B, C) the states and h(s), ``R``
+    (T + 1, K, B, C + G) the hidden layer's activations, R[t + 1] the sources of step t + 1.
+    ``hot``: :func:`_one_hot` of ``x``, or ``None`` for dense inputs.
+
+    Book equations: eq-ch16-reverse-sum
+    """
+    spec = nets.spec
+    T, K, B, I = x.shape
+    C, S, nb, G, O = spec.n_cells, spec.block_size, spec.n_blocks, spec.n_gates, spec.n_out
+    H = C + G
+    has_out = spec.output_gate
+    on = np.repeat(nets.on, S, axis=1)[:, None, :].astype(float)   # (K, 1, C)
+    on_g = np.tile(nets.on, 2 if has_out else 1)[:, None, :].astype(float)   # (K, 1, G)
+
+    # cells and gates squashed by one tanh: f(x) = α (tanh(γ x) + c₁) + c₂, γ folded into W
+    gamma, alpha, c1, c2 = _tanh_form([spec.g] * C + ["logistic"] * G)
+    hidden = [nets.W_c, nets.W_in] + ([nets.W_out] if has_out else [])
+    W_h = np.concatenate(hidden, axis=1) * gamma[:, None]           # (K, H, M), rows scaled
+    W_hT = W_h.transpose(0, 2, 1)                                   # (K, M, H)
+    # net(t) = W u(t), split by source: inputs and bias for all steps now, recurrence per step
+    a = _input_part(x, W_hT[:, :I], hot)
+    a += W_hT[:, None, -1]
+    Y = np.empty((T, K, B, H))
+    s = np.empty((T, K, B, C))
+    hs = np.empty((T, K, B, C))
+    R = np.zeros((T + 1, K, B, H))
+    form = tuple(v[0] if np.all(v == v[0]) else v for v in (alpha, c1, c2))   # scalars if equal
+    h_gamma, h_alpha, h_c1, h_c2 = _tanh_form([spec.h])[:, 0]
+    all_on = bool(nets.on.all())
+    # block views (…, n_blocks, S): a block's gates broadcast over its S cells without copies
+    blk = (nb, S)
+    Y_c, s_b, hs_b = (z.reshape(z.shape[:-1] + blk) for z in (Y[..., :C], s, hs))
+    Y_in, Y_out = Y[..., C:C + nb, None], Y[..., C + nb:, None]
+    R_c = R[..., :C].reshape(R.shape[:-1] + blk)
+    on_blk = on.reshape(K, 1, nb, S)
+
+    def squash_h(s_, out):                                          # hs = h(s)
+        if spec.h == "identity":
+            np.copyto(out, s_)
+        else:
+            np.multiply(s_, h_gamma, out=out)
+            np.tanh(out, out=out)
+            out += h_c1
+            if h_alpha != 1.0:
+                out *= h_alpha
+            out += h_c2
+
+    def activations(Y_out_, hs_, Y_gates, R_c_, R_g):               # [y^c, y^in, y^out]·on
+        if has_out:
+            np.multiply(Y_out_, hs_, out=R_c_)                      # y^c = y^out h(s)
+            if not all_on:
+                R_c_ *= on_blk
+        else:
+            np.multiply(hs_, on_blk, out=R_c_)
+        if all_on:
+            np.copyto(R_g, Y_gates)
+        else:
+            np.multiply(Y_gates, on_g, out=R_g)
+
+    if spec.recurrent:
+        _recurrence(a, Y, s_b, hs_b, R, W_hT[:, I:I + H].copy(), form, squash_h, activations,
+                    (Y_in, Y_c, Y_out if has_out else [None] * T, R_c, spec.g == "identity"))
+    else:                                                           # no recurrence: all at once
+        _squash_into(a, Y, form)
+        if spec.g == "identity":
+            Y[..., :C] = a[..., :C]
+        np.cumsum(Y_in * Y_c, axis=0, out=s_b)
+        squash_h(s, hs)
+        activations(Y_out if has_out else None, hs_b, Y[..., C:], R_c[1:], R[1:, ..., C:])
+
+    # outputs y^k = f(W_k [y^c, x, 1]) for all steps, squashed in place (σ through tanh)
+    yc = R[1:, ..., :C]
+    W_kT = nets.W_k.transpose(0, 2, 1)                              # (K, C + I + 1, O)
+    reads_x = spec.direct or np.any(nets.W_k[:, :, C:C + I])
+    if reads_x:
+        yk = _input_part(x, W_kT[:, C:C + I], hot)
+        yk += np.matmul(yc, W_kT[:, :C])
+    else:
+        yk = np.matmul(yc, W_kT[:, :C])
+    yk += W_kT[:, None, -1]
+    yk *= 0.5
+    _squash_into(yk, yk, (0.5, 1.0, 0.0))                           # σ(net) = ½ (1 + tanh(net / 2))
+    states = s if keep_states else None
+    if t is None:
+        return TrialCache(y=yk, E=None, grads=None, s=states)
+    yk_d = SQUASHERS["logistic"][1](None, yk)
+
+    # errors and the output units' gradient (eqs. 19, 22), at the steps that carry a target
+    e = mask * (t - yk)
+    E = 0.5 * (e * e).sum(axis=3).sum(axis=0)
+    sc = np.flatnonzero(mask.reshape(T, -1).any(axis=1))           # elsewhere e = 0: no error
+    if sc.size == T:
+        sc = slice(None)                                            # every step: views, no copies
+    hot_sc = None if hot is None else (hot[0][sc], hot[1][sc])
+    delta_k = yk_d[sc] * e[sc]                                      # δ_k = f'(net_k) e_k
+    g_k = np.zeros_like(nets.W_k)
+    g_k[:, :, :C] = _sum_outer(delta_k, yc[sc])
+    if reads_x:
+        g_k[:, :, C:C + I] = _input_grad(delta_k, x[sc], hot_sc)
+    g_k[:, :, -1] = delta_k.sum(axis=(0, 2))
+    # the errors that reach the cells and the output gates (eqs. 21, 23), in block views
+    back = np.matmul(delta_k, nets.W_k[:, :, :C]) * on              # Σ_k w_kc δ_k, (n, K, B, C)
+    back_b, hs_sc = back.reshape(back.shape[:-1] + blk), hs_b[sc]
+    hs_d = SQUASHERS[spec.h][1](s_b[sc], hs_sc)
+    P = np.zeros((T, K, B, H))                   # each step's weight on u(t) in ∂E/∂W_h
+    e_s = np.zeros((T, K, B) + blk)
+    if has_out:
+        y_out = Y_out[sc]
+        P[sc, ..., C + nb:] = _block_sum(back_b * hs_sc) * (y_out * (1.0 - y_out))[..., 0]
+        e_s[sc] = back_b * y_out * hs_d                             # the state error
+    else:
+        e_s[sc] = back_b * hs_d
+    # ρ(τ) = Σ_{t≥τ} e_s(t): the carried partials' sums exchanged (eqs. 25–28)
+    rho = np.cumsum(e_s[::-1], axis=0)[::-1]
+    gc, y_in = Y_c, Y_in
+    gc_d = SQUASHERS[spec.g][1](gc, gc)                             # g'(net_c) from g(net_c)
+    P[..., :C] = (rho * (gc_d * y_in)).reshape(T, K, B, C)          # α_c = g'(net_c) y^in
+    P[..., C:C + nb] = _block_sum(rho * (gc * (y_in * (1.0 - y_in))))   # α_in = g f'(net_in)
+    g_h = np.zeros(W_h.shape)                                       # (K, H, M)
+    g_h[:, :, :I] = _input_grad(P, x, hot)
+    if spec.recurrent:
+        g_h[:, :, I:I + H] = _sum_outer(P, R[:-1])
+    g_h[:, :, -1] = P.sum(axis=(0, 2))
+    grads = {"W_c": -g_h[:, :C], "W_in": -g_h[:, C:C + nb], "W_k": -g_k}
+    if has_out:
+        grads["W_out"] = -g_h[:, C + nb:]
+    _mask_grads(nets, grads)
+    return TrialCache(y=yk, E=E, grads=grads, s=states)
+
+
+def _mask_grads(nets: TrialNets, grads: dict) -> None:
+    """Zero, in place, the gradients of weights that do not exist or of blocks that are off."""
+    spec = nets.spec
+    masks = spec.masks()
+    on_blocks = nets.on.astype(float)
+    for n in grads:
+        grads[n] *= masks[n]
+        if n == "W_c":
+            grads[n] *= np.repeat(on_blocks, spec.block_size, axis=1)[:, :, None]
+        elif n in ("W_in", "W_out"):
+            grads[n] *= on_blocks[:, :, None]
+
+
+@_overflow_checked
 def backward(nets: TrialNets, x, t, mask) -> dict:
     """The truncated ∂E/∂W of each trial (summed over its batch): :func:`forward` with targets.
     Shapes as in :func:`forward`; returns a dict like :meth:`TrialNets.arrays`."""
+    for name, v in (("t", t), ("mask", mask)):
+        if v is None:
+            raise TypeError(f"{name}: expected an array of floats (T, K, B, "
+                            f"{'O' if name == 't' else '1'}), got None")
     return forward(nets, x, t, mask).grads
 
 
+@_overflow_checked
 def sgd_update(nets: TrialNets, grads: dict, lr, active=None, batch_size: int = 1) -> None:
     """W ← W − α ∂E/∂W / B for the trials still ``active`` (bool (K,)), in place (Chapter 16).
 
-    ``lr`` is one rate for all trials or one per trial (K,). A trial that is not active keeps its
-    weights: its record is final.
+    ``lr`` is one rate >= 0 for all trials or one per trial (K,). A trial that is not active keeps
+    its weights: its record is final.
+
+    Checked, in O(1) plus one pass over ``grads``: ``nets`` a :class:`TrialNets` (shapes and
+    dtypes; its weights' finiteness is checked by :func:`forward`, which every update follows),
+    ``grads`` exactly the arrays of ``nets.arrays()`` with their shapes, finite; ``lr``,
+    ``active`` (bool (K,)) and ``batch_size`` (int >= 1). An update that overflows raises
+    ``ValueError`` (the arrays updated before it keep their update).
     """
+    _check_nets(nets, finite=False)
     K = nets.K
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads: expected a dict of arrays like nets.arrays(), got "
+                        f"{type(grads).__name__}")
+    arrays = nets.arrays()
+    if set(grads) != set(arrays):
+        raise ValueError(f"grads: expected the arrays {sorted(arrays)} (those of nets.arrays()), "
+                         f"got {sorted(map(str, grads))}")
+    for n, W in arrays.items():
+        V.float_array(f"grads[{n!r}]", grads[n], shape=W.shape)
+    if isinstance(lr, numbers.Real) and not isinstance(lr, (bool, np.bool_)):
+        V.positive_float("lr", lr, allow_zero=True)
+    else:
+        lr_arr = V.float_array("lr", lr)
+        if lr_arr.shape not in ((), (K,)):
+            raise ValueError(f"lr: expected one rate or one per trial, shape ({K},), got shape "
+                             f"{lr_arr.shape}")
+        if np.any(lr_arr < 0):
+            raise ValueError(f"lr: expected rates >= 0, got {float(lr_arr.min())}")
+    if active is not None:
+        act = V.as_array("active", active, "booleans")
+        if act.dtype != bool:
+            raise TypeError(f"active: expected a bool array ({K},), one flag per trial, got dtype "
+                            f"{act.dtype}")
+        if act.shape != (K,):
+            raise ValueError(f"active: expected shape ({K},), one flag per trial, got {act.shape}")
+    V.positive_int("batch_size", batch_size)
     rate = np.broadcast_to(np.asarray(lr, dtype=float), (K,)) / float(batch_size)
     if active is not None:
         rate = rate * np.asarray(active, dtype=bool)

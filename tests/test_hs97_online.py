@@ -11,6 +11,8 @@ import hs97_online  # noqa: E402
 from lstm_core import hs97  # noqa: E402
 from lstm_core import trials as tr  # noqa: E402
 
+from _helpers import trial_case  # noqa: E402
+
 SPECS = {
     "gated, recurrent, blocks of 2": tr.NetSpec(3, 2, 2, 2),
     "2a-like: no output gate, identity h": tr.NetSpec(4, 4, 1, 1, output_gate=False,
@@ -158,3 +160,34 @@ def test_one_target_per_sequence_makes_the_rules_coincide():
         hs97_online.forward_online(b, x, t, m, 0.5)
     for n, w in a.arrays().items():
         np.testing.assert_allclose(b.arrays()[n], w, rtol=0, atol=1e-12)
+
+
+FAST_SPECS = {
+    "2a": tr.NetSpec(101, 101, 1, 1, output_gate=False, recurrent=False, direct=True, g="h1997",
+                     h="identity", bias_cells=False, bias_gates=False, bias_out=False),
+    "2c": tr.NetSpec(104, 2, 2, 1, bias_cells=False, bias_gates=False, bias_out=False),
+    "adding": tr.NetSpec(2, 1, 2, 2),
+    "reber": tr.NetSpec(7, 7, 3, 2, bias_cells=False, bias_out=False),
+    "one-hot, direct, recurrent": tr.NetSpec(20, 4, 2, 2, direct=True),
+}
+
+
+@pytest.mark.parametrize("B", [1, 3])
+@pytest.mark.parametrize("one_hot", [True, False], ids=["one-hot", "dense-x"])
+@pytest.mark.parametrize("name", sorted(FAST_SPECS))
+def test_fast_path_equals_dense_path(name, one_hot, B):
+    """The fast per-step trainer changes the weights as the dense one (the equations as
+    written) to 1e-12 relative, outputs and E too: B sequences, a block off in one trial, a
+    sequence padded for its last steps."""
+    spec = FAST_SPECS[name]
+    nets, x, t, m = trial_case(spec, K=3, B=B, T=23, one_hot=one_hot, seed=5)
+    a, b = nets.copy(), nets.copy()
+    dense = hs97_online.forward_online(a, x, t, m, 0.7, path="dense")
+    fast = hs97_online.forward_online(b, x, t, m, 0.7, path="fast")
+
+    def rel(p, q):
+        return np.abs(p - q).max() / np.abs(q).max()
+    assert rel(fast.y, dense.y) <= 1e-12 and rel(fast.E, dense.E) <= 1e-12
+    for n, w in a.arrays().items():
+        assert np.abs(w - nets.arrays()[n]).max() > 0, n          # the weights did change
+        assert rel(b.arrays()[n], w) <= 1e-12, n

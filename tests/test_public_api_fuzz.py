@@ -26,20 +26,24 @@ bad seeds …) must raise. Everything runs with warnings as errors, so an overfl
 a NumPy deprecation fails; an exception of any other type (IndexError, AttributeError,
 FloatingPointError, numpy's AxisError …) fails.
 
-Known gaps. Some public functions still fail the property. Most cannot be fixed here: their
-modules are frozen (``hs97``, ``trials``, ``tasks/batch``, ``tasks/longlag``, ``tasks/reber``,
-``_validate``: a code change would invalidate the battery's stored results, which need a full
-re-run). A few are not bugs but cases the property cannot tell from valid calls (a resized
-gradient given to ``optim.global_norm`` and the clipping functions without ``params``; a
-``W_in`` of another input size given to ``rnn.RTRL``, which sees no input). The fingerprinted
-but not frozen modules (``lstm``, ``rnn``, ``readout``, ``models``, ``bidirectional``, ``grid``,
-``optim``, ``activations``, ``lstm_truncated``, ``train``, ``tasks/lookahead``,
-``tasks/spike_train``) have no gaps left; their stored results were re-run after the checks
-were added. :data:`KNOWN_GAPS` lists the gaps as (argument, kind) per case; the property test
-leaves them out, and :func:`test_known_gaps_are_still_there` is a strict expected failure per
-case that names the reason — and a real failure once a listed gap is fixed, so the list
-cannot go stale. Most are ragged nested lists, which reach NumPy through the frozen
-``_validate.float_array``.
+Known gaps. Some public functions still fail the property. A few are not bugs but cases the
+property cannot tell from valid calls (a resized gradient given to ``optim.global_norm`` and the
+clipping functions without ``params``; a ``W_in`` of another input size given to ``rnn.RTRL``,
+which sees no input); one is a choice for speed (``trials.sgd_update`` does not re-scan the
+nets' weights for NaN/inf: ``trials.forward``, which every update follows, does). The
+fingerprinted modules (``trials``, ``hs97``, ``tasks/batch``, ``tasks/longlag``,
+``tasks/reber``, ``_validate``, and ``lstm``, ``rnn``, ``readout``, ``models``,
+``bidirectional``, ``grid``, ``optim``, ``activations``, ``lstm_truncated``, ``train``,
+``tasks/lookahead``, ``tasks/spike_train``) have no gaps left; the checks leave every result on
+valid input unchanged to the bit (``tests/test_validation_equivalence.py``).
+:data:`KNOWN_GAPS` lists the gaps as (argument, kind) per case; the property test leaves them
+out, and :func:`test_known_gaps_are_still_there` is a strict expected failure per case that
+names the reason — and a real failure once a listed gap is fixed, so the list cannot go stale.
+
+NaN / inf in network outputs. The success criteria judge outputs ``y``; a NaN or inf there is
+a diverged network's output, not an input error, so it is judged wrong (cases with
+``nonfinite_ok``), and ``tasks.batch.check_outputs``, the validator they share, returns it
+unchanged (``echoes``).
 """
 from __future__ import annotations
 
@@ -68,7 +72,6 @@ SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=N
 
 T = B = K = 3          # T = B = K: a (T, B) mask broadcasts against (T, B, K) unnoticed
 I, H = 2, 3
-FROZEN = "frozen: fingerprint of stored experiment results"
 
 # --------------------------------------------------------------------------- the public list
 
@@ -188,13 +191,16 @@ class Case:
     there may give a result of another shape. ``free``: arguments any value of whose kind
     is valid (names, text, callables) and are not fuzzed. ``int_ok``: integer arrays
     (labels, ids, lengths). ``alt``: extra (argument, value) pairs that must be rejected
-    (a cache made under another configuration).
+    (a cache made under another configuration). ``nonfinite_ok``: arguments where NaN / inf
+    are valid values (network outputs to be judged). ``echoes``: arguments the call returns
+    as they came (a validator), so NaN / inf given there must come back unchanged.
     """
 
     def __init__(self, make, sizes=(), free=(), int_ok=(), alt=None, lazy=False, nonfinite_ok=(),
-                 unbounded=()):
+                 unbounded=(), echoes=()):
         self.make, self.sizes, self.free, self.int_ok = make, set(sizes), set(free), set(int_ok)
         self.alt, self.lazy, self.nonfinite_ok, self.unbounded = alt, lazy, set(nonfinite_ok), set(unbounded)
+        self.echoes = set(echoes)
 
 
 def _lstm_cache(preset="vanilla"):
@@ -237,6 +243,33 @@ def _grid_block():
     D = 2
     W = np.random.default_rng(0).normal(size=(D * 4 * H, D * H)) * 0.3
     return W, np.zeros(D * 4 * H), _x((B, D, H), 1), _x((B, D, H), 2)
+
+
+def _trial_spec(**kw):
+    return trials.NetSpec(**{"n_in": I, "n_out": 2, "n_blocks": 2, "block_size": 2, **kw})
+
+
+#: the 2a-like net: no output gates, no recurrence, direct input-output links
+TRIAL_2A = dict(n_blocks=1, block_size=1, output_gate=False, recurrent=False, direct=True,
+                bias_cells=False, bias_gates=False, g="logistic", h="identity")
+
+
+def _trial_nets(**kw):
+    return trials.init_nets(_trial_spec(**kw), [0, 1, 2], scale=0.3)     # K = 3 trials
+
+
+def _trial_data(O=2):
+    """x, t, mask of K = 3 trials, (T, K, B, ·), a step without target."""
+    mask = np.ones((T, K, B, 1))
+    mask[0, :, 1] = 0.0
+    return _x((T, K, B, I)), 0.5 + 0.4 * np.tanh(_x((T, K, B, O), 1)), mask
+
+
+def _trial_step(lr, **kw):
+    nets = _trial_nets()
+    x, t, m = _trial_data()
+    return _c(trials.sgd_update, nets=nets, grads=trials.forward(nets, x, t, m).grads, lr=lr,
+              batch_size=B, **kw)
 
 
 def _stats():
@@ -524,6 +557,21 @@ CASES: dict[str, Case] = {
     # ---- trials (the 1997 battery's nets on a trial axis)
     "trials.NetSpec": Case(lambda: _c(trials.NetSpec, n_in=I, n_out=K, n_blocks=2, block_size=1)),
     "trials.squash": Case(lambda: _c(trials.squash, name="g1997", x=_x()), sizes={"x"}),
+    "trials.TrialNets": Case(lambda: (lambda n: _c(trials.TrialNets, spec=n.spec, W_c=n.W_c, W_in=n.W_in,
+                                                   W_out=n.W_out, W_k=n.W_k, on=n.on))(_trial_nets())),
+    "trials.init_nets": Case(lambda: _c(trials.init_nets, spec=_trial_spec(), rngs=np.array([0, 1, 2]), scale=0.3,
+                                        input_gate_bias=np.array([-1.0, -2.0]),
+                                        output_gate_bias=np.array([-1.0, -2.0]), on=np.array([True, False])),
+                             sizes={"rngs"}, unbounded={"rngs"},
+                             int_ok={"rngs", "input_gate_bias", "output_gate_bias"}),
+    **{f"trials.forward{tag}": Case(lambda kw=kw, path=path: (lambda x, t, m: _c(
+        trials.forward, nets=_trial_nets(**kw), x=x, t=t, mask=m, keep_states=True, path=path))(*_trial_data()),
+        sizes={"x"}) for tag, kw, path in [("", {}, "auto"), ("[dense]", {}, "dense"), ("[2a]", TRIAL_2A, "auto")]},
+    "trials.backward": Case(lambda: (lambda x, t, m: _c(trials.backward, nets=_trial_nets(), x=x, t=t, mask=m))(
+        *_trial_data()), sizes={"x"}),
+    "trials.sgd_update": Case(lambda: _trial_step(0.1)),
+    "trials.sgd_update[per-trial]": Case(lambda: _trial_step(np.array([0.1, 0.2, 0.3]),
+                                                             active=np.array([True, False, True]))),
 }
 
 # criteria: (y, batch) of a generator's batch
@@ -559,7 +607,8 @@ _CRITERIA = {
 }
 for _name, (_fn, _mk) in _CRITERIA.items():
     CASES[_name] = Case(lambda fn=_fn, mk=_mk: (lambda b: _c(fn, y=np.clip(b.t, 0.05, 0.95) + 0.0, batch=b))(mk()),
-                        free={"batch"}, nonfinite_ok={"y"})
+                        free={"batch"}, nonfinite_ok={"y"},
+                        echoes={"y"} if _name == "tasks.batch.check_outputs" else ())
 
 #: public names that are not called directly, with the reason (result containers are fuzzed
 #: through the functions that consume them; long runs are fuzzed through their pieces)
@@ -585,8 +634,6 @@ NOT_FUZZED = {
        for n in ["experiments.run_trial", "hs97.run_trials", "output_gate.output_gate_trial"]},
     **{n: "Reber grammar internals on grammar states (tuples) and symbols, no arrays"
        for n in ["tasks.reber.next_state", "tasks.reber.legal_from"]},
-    **{n: "trial-axis nets of the 1997 battery; " + FROZEN + " (tests/test_trials.py)"
-       for n in ["trials.TrialNets", "trials.init_nets", "trials.forward", "trials.backward", "trials.sgd_update"]},
     **{n: "gradient-check utility: NaN/inf in the compared gradients is the failure it reports "
           "(relative error inf, verdict FAILED), so it must not reject them; tests/test_gradcheck.py"
        for n in ["gradcheck.relative_error", "gradcheck.numerical_gradient", "gradcheck.check_gradients",
@@ -748,6 +795,10 @@ def _targets(kw, case):
             out.append((k, v))
         elif isinstance(v, (int, float, str, np.integer)) or k == "dtype":
             out.append((k, v))
+        elif isinstance(v, dict):                     # a dict of arrays (trials' grads)
+            for f, a in v.items():
+                if isinstance(a, np.ndarray) and a.size and f"{k}.{f}" not in case.free:
+                    out.append((f"{k}.{f}", a))
         elif dataclasses.is_dataclass(v):
             for f in dataclasses.fields(v):
                 a = getattr(v, f.name)
@@ -758,6 +809,9 @@ def _targets(kw, case):
 
 
 def _replace(obj, field, value):
+    if isinstance(obj, dict):
+        obj[field] = value
+        return obj
     if getattr(type(obj), "__dataclass_params__").frozen:
         object.__setattr__(obj, field, value)
     else:
@@ -798,6 +852,8 @@ def _call(case, draw, name=None, force=None, skip_gaps=True):
         path = which
         value = dict(targets)[path]
         kinds = INT_ARRAY_KINDS if value.dtype.kind in "iu" else ARRAY_KINDS
+        if value.dtype == bool:                # flags (trials' ``on``, ``active``): bool is valid
+            kinds = [k for k in kinds if k != "bool"]
         if "." in path:
             kinds = [k for k in kinds if k in FIELD_KINDS or value.dtype.kind in "iu" and k not in ("list", "ragged", "none")]
         top = path.split(".")[0]
@@ -822,7 +878,8 @@ def _call(case, draw, name=None, force=None, skip_gaps=True):
         if case.lazy:
             must = False
         same_shape = not sizes
-        return _run(fn, kw, path, bad, kind, must, same_shape, ref, lazy=case.lazy)
+        echo = bad if top in case.echoes and kind in ("nan", "inf") else None
+        return _run(fn, kw, path, bad, kind, must, same_shape, ref, lazy=case.lazy, echo=echo)
     else:
         path = which
         bad, must = draw(st.sampled_from(scalar_mutations(path, dict(targets)[path]) or [(None, False)]))
@@ -834,7 +891,8 @@ def _call(case, draw, name=None, force=None, skip_gaps=True):
     return _run(fn, kw, path, None, kind, must, same_shape, ref, placed=True)
 
 
-def _run(fn, kw, path, bad, kind, must, same_shape, ref, placed=False, lazy=False):
+def _run(fn, kw, path, bad, kind, must, same_shape, ref, placed=False, lazy=False, echo=None):
+    """Make the call; ``echo``: the non-finite input the call must return unchanged."""
     where = f"{path} <- {kind}"
     try:
         with warnings.catch_warnings():
@@ -862,7 +920,10 @@ def _run(fn, kw, path, bad, kind, must, same_shape, ref, placed=False, lazy=Fals
     except Exception as err:
         raise AssertionError(f"{where}: {type(err).__name__} from inside: {err}") from err
     assert not must, f"{where}: accepted (expected a ValueError/TypeError naming {path!r})"
-    if not lazy:
+    if echo is not None:
+        assert got is echo or np.array_equal(got, echo, equal_nan=True), \
+            f"{where}: the non-finite input did not come back unchanged"
+    elif not lazy:
         try:
             _check_result(got, ref, same_shape, same_dtype=kind != "other_float")
         except AssertionError as err:
@@ -871,11 +932,6 @@ def _run(fn, kw, path, bad, kind, must, same_shape, ref, placed=False, lazy=Fals
 
 
 # KNOWN_GAPS_START
-def _frozen(path):
-    return (f"{FROZEN} ({path} and lstm_core/_validate.py are fingerprinted by experiments/run_hs97.py; "
-            "not to be edited)")
-
-
 def _no_params():
     return ("not a bug: without ``params`` the gradients have no shape to match (any dict or dataclass "
             "of arrays is valid), so a resized gradient cannot be told from another net's; with "
@@ -888,38 +944,23 @@ def _no_inputs():
             "(``step`` then checks ``x_t`` against it)")
 
 
+def _weights_not_rescanned():
+    return ("a choice for speed: sgd_update checks the nets' shapes and dtypes and the gradients' "
+            "values, but does not re-scan the weights for NaN/inf (a pass over every weight per "
+            "update); trials.forward, which every update follows, rejects them")
+
+
+_TRIAL_WEIGHT_GAPS = [(f"nets.{n}", k) for n in ("W_c", "W_in", "W_out", "W_k") for k in ("nan", "inf")]
+
 #: (path, kind) pairs that still fail the property, per case, and why they are not fixed.
 #: ``kind`` is a mutation of :data:`ARRAY_KINDS` / :data:`INT_ARRAY_KINDS`, or ``"scalar"``.
 KNOWN_GAPS: dict = {
-    "hs97.delayed_xor": {"reason": _frozen("lstm_core/hs97.py"), "gaps": [('T', 'scalar'), ('batch_size', 'scalar')]},
-    "hs97.distractor_long_lag": {"reason": _frozen("lstm_core/hs97.py"), "gaps": [('batch_size', 'scalar'), ('p', 'scalar'), ('q', 'scalar')]},
-    "hs97.random_long_lag": {"reason": _frozen("lstm_core/hs97.py"), "gaps": [('batch_size', 'scalar'), ('p', 'scalar')]},
-    "hs97.two_sequence": {"reason": _frozen("lstm_core/hs97.py"), "gaps": [('T', 'scalar'), ('batch_size', 'scalar')]},
-    "hs97.wilson_interval": {"reason": _frozen("lstm_core/hs97.py"), "gaps": [('k', 'scalar'), ('n', 'scalar')]},
     "optim.clip_by_global_norm": {"reason": _no_params(), "gaps": [('grads.W_in', 'shape'), ('grads.W_rec', 'shape'), ('grads.b', 'shape')]},
     "optim.clip_by_value": {"reason": _no_params(), "gaps": [('grads.W_in', 'shape'), ('grads.W_rec', 'shape'), ('grads.b', 'shape')]},
     "optim.global_norm": {"reason": _no_params(), "gaps": [('grads.W_in', 'shape'), ('grads.W_rec', 'shape'), ('grads.b', 'shape')]},
     "rnn.RTRL": {"reason": _no_inputs(), "gaps": [('params.W_in', 'shape')]},
-    "tasks.batch.TaskBatch.correct": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('y', 'ragged')]},
-    "tasks.batch.abs_error_correct": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('y', 'ragged')]},
-    "tasks.batch.argmax_correct": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('y', 'ragged')]},
-    "tasks.batch.check_outputs": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('y', 'inf'), ('y', 'nan'), ('y', 'ragged')]},
-    "tasks.batch.end_mask": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('T', 'scalar'), ('dtype', 'scalar'), ('lengths', 'bool'), ('lengths', 'empty'), ('lengths', 'fraction'), ('lengths', 'negative'), ('lengths', 'none'), ('lengths', 'object'), ('lengths', 'ragged'), ('lengths', 'shape'), ('lengths', 'too_big')]},
-    "tasks.batch.framewise_accuracy": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('y', 'ragged')]},
-    "tasks.batch.length_mask": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('T', 'scalar'), ('dtype', 'scalar'), ('lengths', 'bool'), ('lengths', 'empty'), ('lengths', 'fraction'), ('lengths', 'negative'), ('lengths', 'none'), ('lengths', 'object'), ('lengths', 'ragged'), ('lengths', 'shape'), ('lengths', 'too_big')]},
-    "tasks.batch.make_batch": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('lengths', 'bool'), ('lengths', 'empty'), ('lengths', 'fraction'), ('lengths', 'negative'), ('lengths', 'none'), ('lengths', 'object'), ('lengths', 'ragged'), ('lengths', 'shape'), ('lengths', 'too_big'), ('mask', 'bool'), ('mask', 'complex'), ('mask', 'empty'), ('mask', 'inf'), ('mask', 'int'), ('mask', 'nan'), ('mask', 'none'), ('mask', 'object'), ('mask', 'ragged'), ('mask', 'shape'), ('t', 'bool'), ('t', 'complex'), ('t', 'empty'), ('t', 'inf'), ('t', 'int'), ('t', 'nan'), ('t', 'none'), ('t', 'object'), ('t', 'ragged'), ('t', 'shape'), ('x', 'bool'), ('x', 'complex'), ('x', 'empty'), ('x', 'inf'), ('x', 'int'), ('x', 'nan'), ('x', 'none'), ('x', 'object'), ('x', 'ragged'), ('x', 'shape')]},
-    "tasks.batch.one_hot": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('dtype', 'scalar'), ('indices', 'bool'), ('indices', 'empty'), ('indices', 'fraction'), ('indices', 'negative'), ('indices', 'none'), ('indices', 'object'), ('indices', 'ragged'), ('indices', 'too_big'), ('n', 'scalar')]},
-    "tasks.batch.threshold_correct": {"reason": _frozen("lstm_core/tasks/batch.py"), "gaps": [('y', 'ragged')]},
-    "tasks.longlag.adding_correct": {"reason": _frozen("lstm_core/tasks/longlag.py"), "gaps": [('y', 'ragged')]},
-    "tasks.longlag.long_lag_correct": {"reason": _frozen("lstm_core/tasks/longlag.py"), "gaps": [('y', 'ragged')]},
-    "tasks.longlag.multiplication_correct": {"reason": _frozen("lstm_core/tasks/longlag.py"), "gaps": [('y', 'ragged')]},
-    "tasks.longlag.temporal_order_correct": {"reason": _frozen("lstm_core/tasks/longlag.py"), "gaps": [('y', 'ragged')]},
-    "tasks.reber.continual_reber_correct": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('y', 'ragged')]},
-    "tasks.reber.continual_reber_solved": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('y', 'ragged')]},
-    "tasks.reber.continual_reber_symbols_before_error": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('y', 'ragged')]},
-    "tasks.reber.reber_batch": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('batch_size', 'scalar')]},
-    "tasks.reber.reber_correct": {"reason": _frozen("lstm_core/tasks/reber.py"), "gaps": [('y', 'ragged')]},
-    "trials.squash": {"reason": _frozen("lstm_core/trials.py"), "gaps": [('name', 'scalar'), ('x', 'bool'), ('x', 'complex'), ('x', 'empty'), ('x', 'inf'), ('x', 'int'), ('x', 'list'), ('x', 'nan'), ('x', 'none'), ('x', 'object'), ('x', 'ragged')]},
+    "trials.sgd_update": {"reason": _weights_not_rescanned(), "gaps": _TRIAL_WEIGHT_GAPS},
+    "trials.sgd_update[per-trial]": {"reason": _weights_not_rescanned(), "gaps": _TRIAL_WEIGHT_GAPS},
 }
 # KNOWN_GAPS_END
 

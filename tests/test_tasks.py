@@ -395,7 +395,7 @@ def test_truth_tables():
 @pytest.mark.parametrize("call, err, match", [
     (lambda: tasks.reber_batch(None, 3), TypeError, "rng: expected"),
     (lambda: tasks.reber_batch(-1, 3), ValueError, "seed >= 0"),
-    (lambda: tasks.reber_batch(0, 0), ValueError, "n: expected an integer >= 1"),
+    (lambda: tasks.reber_batch(0, 0), ValueError, "batch_size: expected an integer >= 1"),
     (lambda: tasks.reber_batch(0, 3, dtype=np.int32), TypeError, "dtype: expected float32"),
     (lambda: tasks.adding_problem(0, 3, T=1), ValueError, "T: expected an integer >= 2"),
     (lambda: tasks.adding_problem(0, 3, T=-5), ValueError, "T: expected"),

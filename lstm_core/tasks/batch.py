@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._validate import float_array, float_dtype, positive_float
+from .._validate import float_array, float_dtype, int_array, positive_float, positive_int
 
 FLOAT_DTYPES = (np.float32, np.float64)
 
@@ -117,21 +117,47 @@ as_float_dtype = float_dtype  # the shared check from lstm_core._validate
 
 
 def one_hot(indices: np.ndarray, n: int, dtype) -> np.ndarray:
-    """One-hot: ``out[..., k] = 1`` where ``indices == k``; shape ``indices.shape + (n,)``."""
-    out = np.zeros(np.shape(indices) + (n,), dtype=dtype)
-    np.put_along_axis(out, np.asarray(indices, dtype=np.intp)[..., None], 1.0, axis=-1)
-    return out
+    """One-hot: ``out[..., k] = 1`` where ``indices == k``; shape ``indices.shape + (n,)``.
+
+    ``indices``: integers in ``[0, n)`` (any shape, not empty); ``dtype``: float32 or float64.
+    """
+    n = positive_int("n", n)
+    int_array("indices", indices, low=0, high=n - 1, what="class indices")
+    float_dtype(dtype)
+    idx = np.asarray(indices, dtype=np.intp).ravel()        # C order; a copy only if strided
+    out = np.zeros(idx.size * n, dtype=dtype)
+    pos = np.arange(0, idx.size * n, n, dtype=np.intp)      # start of each row
+    pos += idx
+    out[pos] = 1.0                                          # one flat scatter
+    return out.reshape(np.shape(indices) + (n,))
+
+
+def _check_lengths(lengths, T) -> int:
+    """Check ``T`` (steps) and ``lengths`` (B,) of sequences of 1 … T steps; return ``T``."""
+    T = positive_int("T", T)
+    int_array("lengths", lengths, ndim=1, low=1, high=T, what="sequence lengths")
+    return T
 
 
 def end_mask(lengths: np.ndarray, T: int, dtype) -> np.ndarray:
-    """Mask ``(T, B, 1)`` with a single 1 at each sequence's last real step ``lengths[b] − 1``."""
+    """Mask ``(T, B, 1)`` with a single 1 at each sequence's last real step ``lengths[b] − 1``.
+
+    ``lengths``: integers in ``[1, T]``, shape (B,); ``dtype``: float32 or float64.
+    """
+    T = _check_lengths(lengths, T)
+    float_dtype(dtype)
     m = np.zeros((T, len(lengths), 1), dtype=dtype)
     m[np.asarray(lengths) - 1, np.arange(len(lengths)), 0] = 1.0
     return m
 
 
 def length_mask(lengths: np.ndarray, T: int, dtype) -> np.ndarray:
-    """Mask ``(T, B, 1)``: 1 at every real step ``t < lengths[b]``, 0 in the padding."""
+    """Mask ``(T, B, 1)``: 1 at every real step ``t < lengths[b]``, 0 in the padding.
+
+    ``lengths``: integers in ``[1, T]``, shape (B,); ``dtype``: float32 or float64.
+    """
+    T = _check_lengths(lengths, T)
+    float_dtype(dtype)
     return (np.arange(T)[:, None] < np.asarray(lengths)[None, :]).astype(dtype)[..., None]
 
 
@@ -142,7 +168,10 @@ def length_mask(lengths: np.ndarray, T: int, dtype) -> np.ndarray:
 def check_outputs(y, batch: TaskBatch) -> np.ndarray:
     """Validate network outputs against a batch: a float array shaped like ``batch.t``.
 
-    NaN and inf are allowed here (the criteria count them as wrong instead of raising).
+    NaN and ±inf are network outputs like any other (a diverged net gives them), not an input
+    error: they are returned as they came, and the criteria count a sequence with a non-finite
+    output at a scored step as wrong. Anything else that is not a float array of the shape of
+    ``batch.t`` (ints, bools, objects, ``None``, ragged lists, another shape) is an error.
     """
     if not isinstance(batch, TaskBatch):
         raise TypeError(f"batch: expected a TaskBatch, got {type(batch).__name__}")
@@ -214,7 +243,40 @@ def framewise_accuracy(y, batch: TaskBatch) -> float:
     return float(ok[scored].sum() / n) if n else 1.0
 
 
+def _check_arrays(x, t, mask):
+    """Check a batch's ``x`` (T, B, I), ``t`` (T, B, K) and ``mask`` (T, B, 1) or (T, B, K):
+    non-empty finite float arrays of one dtype, flags in [0, 1]. Returns them as arrays."""
+    x = float_array("x", x, ndim=3)
+    if 0 in x.shape:
+        raise ValueError(f"x: expected a non-empty array (T, B, I), got shape {x.shape}")
+    T, B = x.shape[:2]
+    t = float_array("t", t, shape=(T, B, None))
+    if t.shape[2] == 0:
+        raise ValueError(f"t: expected a non-empty array (T, B, K), got shape {t.shape}")
+    mask = float_array("mask", mask, ndim=3)
+    if mask.shape not in ((T, B, 1), t.shape):
+        raise ValueError(f"mask: expected shape ({T}, {B}, 1) (or {t.shape}, one flag per output), "
+                         f"got {mask.shape}")
+    for arg, a in (("t", t), ("mask", mask)):
+        if a.dtype != x.dtype:
+            raise TypeError(f"{arg}: expected dtype {x.dtype} (the dtype of x), got {a.dtype}")
+    if mask.min() < 0.0 or mask.max() > 1.0:
+        raise ValueError(f"mask: expected flags (weights) in [0, 1], got values in "
+                         f"[{mask.min():.3g}, {mask.max():.3g}]")
+    return x, t, mask
+
+
 def make_batch(name: str, x, t, mask, lengths, criterion, **info: Any) -> TaskBatch:
-    """Assemble a :class:`TaskBatch` (used by the generators; arrays already in one dtype)."""
+    """Assemble a :class:`TaskBatch` (used by the generators).
+
+    ``x`` (T, B, I), ``t`` (T, B, K) and ``mask`` (T, B, 1) — or (T, B, K), one flag per output
+    — finite non-empty float arrays of one dtype, the mask's flags in [0, 1]; ``lengths`` (B,)
+    integers in [1, T]. Arrays are stored as given (lists become arrays, ``lengths`` int64).
+    """
+    x, t, mask = _check_arrays(x, t, mask)
+    _check_lengths(lengths, x.shape[0])
+    if len(lengths) != x.shape[1]:
+        raise ValueError(f"lengths: expected shape ({x.shape[1]},) (one length per sequence of x), "
+                         f"got ({len(lengths)},)")
     return TaskBatch(x=x, t=t, mask=mask, lengths=np.asarray(lengths, dtype=np.int64),
                      name=name, info=info, criterion=criterion)

@@ -257,6 +257,7 @@ def reber_batch(rng, batch_size: int, embedded: bool = True, dtype=np.float64) -
 
     Chapter 16 (H&S 1997, experiment 1). See :func:`encode_reber` for the layout.
     """
+    positive_int("batch_size", batch_size)
     return encode_reber(reber_strings(rng, batch_size, embedded), embedded, dtype)
 
 
