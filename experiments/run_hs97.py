@@ -428,11 +428,14 @@ def run_experiment(exp_id: str, quick: bool = False) -> str:
     return f"{exp_id}: {len(todo)} trials in {time.time() - t0:.0f} s"
 
 
-def summarise() -> list[dict]:
-    fp = fingerprint()
+def summarise(fp: dict | None = None, setup_hashes: dict | None = None) -> list[dict]:
+    """One row per experiment from its trial file: the trials of the current code (default),
+    or of the code whose ``fp`` (fingerprint) and ``setup_hashes`` (``{id: setup hash}``) are
+    given — as ``results/hs97_dense_run.json`` records the battery's first run."""
+    fp = fingerprint() if fp is None else fp
     rows = []
     for exp in EXPERIMENTS:
-        sh = setup_hash(exp)
+        sh = setup_hash(exp) if setup_hashes is None else setup_hashes[exp["id"]]
         recs = [r for r in load_trials(exp["id"]) if r.get("fingerprint") == fp
                 and r.get("setup_hash") == sh]
         recs = [r for r in recs if r["seed"] in set(seeds_of(exp))]

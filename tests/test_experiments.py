@@ -49,6 +49,20 @@ def test_summary_belongs_to_the_committed_code_and_trials():
         "summary.json lacks the records of experiments/results/records: run run_hs97.py --summary"
 
 
+def test_dense_run_archive_is_recomputed_from_its_trials():
+    """results/hs97_dense_run.json, the battery's first run (the dense path), is what
+    run_hs97.summarise computes from the per-trial files for that run's fingerprint and setup
+    hashes: each row at its planned trial count, and none of its trials is the current run's."""
+    script = load_script()
+    doc = json.loads((ROOT / "experiments" / "results" / "hs97_dense_run.json").read_text())
+    assert doc["fingerprint"] != script.fingerprint()
+    again = {r["id"]: r for r in script.summarise(doc["fingerprint"], doc["setup_hash"])}
+    assert [r["id"] for r in doc["rows"]] == list(again)
+    for row in doc["rows"]:
+        assert row["trials"] == row["trials_planned"] > 0, row["id"]
+        assert row == {k: again[row["id"]][k] for k in row}, row["id"]
+
+
 def test_every_other_record_belongs_to_the_committed_code():
     """Each record of the extension runs (experiments/records.py) has the schema and was made by
     the code it names: the fingerprint of its script and library files is recomputed here."""
