@@ -435,6 +435,11 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
             path: str = "auto") -> TrialCache:
     """Run K nets over their own batches; with targets, also the truncated gradient.
 
+    Bad arguments raise ``ValueError``/``TypeError`` naming them, among them an empty batch
+    (T, K or B = 0) and inputs so large that the pass overflows.
+
+    Book equations: eq-ch16-reverse-sum
+
     Parameters
     ----------
     nets : TrialNets
@@ -453,11 +458,6 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
     Returns
     -------
     TrialCache
-
-    Bad arguments raise ``ValueError``/``TypeError`` naming them, among them an empty batch
-    (T, K or B = 0) and inputs so large that the pass overflows.
-
-    Book equations: eq-ch16-reverse-sum
     """
     _check_nets(nets)
     _check_flag("keep_states", keep_states)
