@@ -228,22 +228,35 @@ def docstring_labels(doc: str | None) -> list[str] | None:
     return found[2] if found else None
 
 
+def _documented_in(module, name: str, obj) -> str:
+    """The module under whose name the API reference documents ``obj`` (defined in ``module`` as
+    ``name``): its package's, if the package imports it under the same name (``lstm_core.tasks``
+    documents its submodules' functions with ``:imported-members:``, as ``lstm_core.tasks.f``),
+    else ``module``'s own. The index links to the declaration by this name."""
+    package = module.__name__.rpartition(".")[0]
+    if package and getattr(importlib.import_module(package), name, None) is obj:
+        return package
+    return module.__name__
+
+
 def _members(module):
-    """(qualified name, object, kind) of everything defined in ``module`` that has a docstring."""
+    """(qualified name, object, kind) of everything defined in ``module`` that has a docstring,
+    named as the API reference documents it (:func:`_documented_in`)."""
     for name, obj in vars(module).items():
         if getattr(obj, "__module__", None) != module.__name__ or name.startswith("_"):
             continue
+        where = _documented_in(module, name, obj)
         if inspect.isclass(obj):
-            yield f"{module.__name__}.{name}", obj, "class"
+            yield f"{where}.{name}", obj, "class"
             for mname, member in vars(obj).items():
                 if mname.startswith("_"):
                     continue
                 kind = "property" if isinstance(member, property) else "method"
                 target = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
                 if callable(target) or isinstance(member, property):
-                    yield f"{module.__name__}.{name}.{mname}", target, kind
+                    yield f"{where}.{name}.{mname}", target, kind
         elif inspect.isfunction(obj):
-            yield f"{module.__name__}.{name}", obj, "function"
+            yield f"{where}.{name}", obj, "function"
 
 
 def lstm_core_declarations() -> list[Declaration]:

@@ -20,6 +20,19 @@ def test_next_marker_labels_by_brute_force():
     assert next_marker(0, 2, 5, dtype=np.float32).x.dtype == np.float32
 
 
+def _delay_bound_by_scanning(b, n_noise, n_classes, D):
+    """A_max(D) frame by frame from the input symbols alone (not info["gap"]): a frame counts 1
+    if a marker is among the inputs t … t + D a delayed net has read, else 1/C (a guess)."""
+    sym = b.x.argmax(axis=2)
+    T, B = sym.shape
+    score = [1.0 if any(sym[k, s] >= n_noise for k in range(t, min(t + D + 1, T))) else 1.0 / n_classes
+             for s in range(B) for t in range(T)]
+    return sum(score) / len(score)
+
+
+@pytest.mark.equations("eq-blstm-delay-bound",
+                        compares="another implementation: Pr(gap ≤ D) + Pr(gap > D) / C counted frame "
+                                 "by frame from the input symbols, every D from 0 to T, C = 2 and 3")
 def test_next_marker_criterion_and_bound():
     b = next_marker(1, 50, 20, p_marker=0.1)
     assert next_marker_correct(b.t, b).all()
@@ -30,6 +43,10 @@ def test_next_marker_criterion_and_bound():
     assert next_marker_delay_bound(b, 0) == pytest.approx(np.mean((gap == 0) + (gap > 0) / 2))
     bounds = [next_marker_delay_bound(b, d) for d in range(0, 21)]
     assert np.all(np.diff(bounds) >= 0) and bounds[-1] == 1.0 and bounds[0] < 1.0
+    for batch, n_noise, n_classes in [(b, 2, 2), (next_marker(2, 20, 15, n_classes=3, n_noise=3, p_marker=0.2), 3, 3)]:
+        for D in range(batch.T + 1):
+            assert next_marker_delay_bound(batch, D) == pytest.approx(
+                _delay_bound_by_scanning(batch, n_noise, n_classes, D), abs=1e-12)
 
 
 def test_next_marker_bad_input():

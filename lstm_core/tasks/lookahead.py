@@ -102,6 +102,8 @@ def next_marker_delay_bound(batch: TaskBatch, delay: int) -> float:
     mean over all frames of ``[gap ≤ D] + [gap > D] / C``. A bidirectional network has no
     such bound (it reads the whole sequence).
 
+    Book equations: eq-blstm-delay-bound
+
     Parameters
     ----------
     batch : TaskBatch
