@@ -843,13 +843,13 @@ def sgd_update(nets: TrialNets, grads: dict, lr, active=None, batch_size: int = 
     ``lr`` is one rate >= 0 for all trials or one per trial (K,). A trial that is not active keeps
     its weights: its record is final.
 
-    Checked, in O(1) plus one pass over ``grads``: ``nets`` a :class:`TrialNets` (shapes and
-    dtypes; its weights' finiteness is checked by :func:`forward`, which every update follows),
-    ``grads`` exactly the arrays of ``nets.arrays()`` with their shapes, finite; ``lr``,
+    Checked, in one pass over the weights and one over ``grads``: ``nets`` a
+    :class:`TrialNets` (shapes, dtypes, finite weights), ``grads`` exactly the arrays of
+    ``nets.arrays()`` with their shapes, finite; ``lr``,
     ``active`` (bool (K,)) and ``batch_size`` (int >= 1). An update that overflows raises
     ``ValueError`` (the arrays updated before it keep their update).
     """
-    _check_nets(nets, finite=False)
+    _check_nets(nets)
     K = nets.K
     if not isinstance(grads, dict):
         raise TypeError(f"grads: expected a dict of arrays like nets.arrays(), got "
