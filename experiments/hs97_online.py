@@ -70,7 +70,8 @@ def forward_online(nets: tr.TrialNets, x, t, mask, lr, path: str = "auto") -> tr
     ``tests/test_hs97_online.py``).
     """
     spec = nets.spec
-    x = np.asarray(x, dtype=float)
+    if not isinstance(x, tr.OneHotInputs):
+        x = np.asarray(x, dtype=float)
     T, K, B, I = x.shape
     if K != nets.K or I != spec.n_in:
         raise ValueError(f"x: expected shape (T, {nets.K}, B, {spec.n_in}), got {x.shape}")
@@ -81,8 +82,10 @@ def forward_online(nets: tr.TrialNets, x, t, mask, lr, path: str = "auto") -> tr
                          f"got {t.shape} and {mask.shape}")
     if path not in ("auto", "dense", "fast"):
         raise ValueError(f"path: expected 'auto', 'dense' or 'fast', got {path!r}")
-    run = _forward_online_dense if path == "dense" else _forward_online_fast
-    return run(nets, x, t, mask, lr)
+    if path == "dense":
+        return _forward_online_dense(nets, x.dense() if isinstance(x, tr.OneHotInputs) else x,
+                                     t, mask, lr)
+    return _forward_online_fast(nets, x, t, mask, lr)
 
 
 def _forward_online_dense(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
@@ -268,7 +271,10 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
     H, M = C + G, spec.n_sources
     R = C + I + 1
     has_out, rec = spec.output_gate, spec.recurrent
-    hot = tr._one_hot(x) if I >= tr.ONE_HOT_MIN_WIDTH else None
+    if isinstance(x, tr.OneHotInputs):                               # given by index
+        hot = (x.idx, x.on)
+    else:
+        hot = tr._one_hot(x) if I >= tr.ONE_HOT_MIN_WIDTH else None
     masks = _masks(spec)                                             # read only
     direct = bool(masks["W_k"][:, C:C + I].any() or np.any(nets.W_k[:, :, C:C + I]))
     rate = np.broadcast_to(np.asarray(lr, dtype=float), (K,)) / float(B)
@@ -427,7 +433,7 @@ def _forward_online_fast(nets: tr.TrialNets, x, t, mask, lr) -> tr.TrialCache:
                 u_flat[0][u_pos[step - 1]] = 0.0
             u_flat[0][u_pos[step]] = u_val[step]
         elif step == 0:
-            u[..., :I] = x[0]
+            u[..., :I] = x.dense(0) if isinstance(x, tr.OneHotInputs) else x[0]
         yc, yc4 = yc_all[step], yc4_all[step]
         matmul(u, W_hT, out=a)                                       # γ net (K, B, H)
         tanh(a, out=Y)
