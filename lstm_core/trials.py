@@ -444,7 +444,7 @@ class OneHotInputs:
         width = V.positive_int("x.width", self.width)
         idx = V.int_array("x.idx", self.idx, ndim=3, low=0, high=width - 1,
                           what="indices of active input units")
-        on = np.asarray(self.on)
+        on = V.as_array("x.on", self.on, "flags (True where a unit is active)")
         if on.dtype != bool or on.shape != idx.shape:
             raise ValueError(f"x.on: expected a bool array of the shape of x.idx {idx.shape}, "
                              f"got {on.dtype} {on.shape}")

@@ -567,6 +567,9 @@ CASES: dict[str, Case] = {
         sizes={"x"}) for tag, kw, path in [("", {}, "auto"), ("[dense]", {}, "dense"), ("[2a]", TRIAL_2A, "auto")]},
     "trials.backward": Case(lambda: (lambda x, t, m: _c(trials.backward, nets=_trial_nets(), x=x, t=t, mask=m))(
         *_trial_data()), sizes={"x"}),
+    "trials.OneHotInputs": Case(lambda: _c(trials.OneHotInputs, idx=np.array([[[0, 2]], [[1, 0]]]),
+                                           on=np.array([[[True, True]], [[True, False]]]), width=3),
+                                sizes={"idx", "on"}, int_ok={"idx"}),
     "trials.sgd_update": Case(lambda: _trial_step(0.1)),
     "trials.sgd_update[per-trial]": Case(lambda: _trial_step(np.array([0.1, 0.2, 0.3]),
                                                              active=np.array([True, False, True]))),
