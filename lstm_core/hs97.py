@@ -51,7 +51,7 @@ class _Symbols:
     array it stands for (``x[:T, i0:i1]``, ``x[:T, idx]``), so the training stream handles it as
     it handles arrays; :func:`_stack` turns K of them into one :class:`~lstm_core.trials.OneHotInputs`.
     The battery's samplers of experiments 2a–2c return it instead of the dense one-hot ``x``
-    of the public generators (equal: ``tests/test_hs97.py``), which for q = 1000 spared most of
+    of the public generators (equal: ``tests/test_trials.py``), which for q = 1000 spared most of
     a trial's time."""
 
     __slots__ = ("sym", "width")
