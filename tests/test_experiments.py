@@ -18,8 +18,9 @@ SCRIPT = ROOT / "experiments" / "run_hs97.py"
 SUMMARY = ROOT / "experiments" / "results" / "summary.json"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("run_hs97", SCRIPT)
+def load_script(name: str = "run_hs97.py"):
+    """An experiments/ script as a module (default: the battery's runner)."""
+    spec = importlib.util.spec_from_file_location(name[:-3], SCRIPT.parent / name)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -69,10 +70,7 @@ def test_rerun_comparison_is_recomputed_from_the_trials():
     with those of the code it names, and it pairs every trial of every row."""
     path = ROOT / "experiments" / "results" / "rerun_check.json"
     doc = json.loads(path.read_text())
-    spec = importlib.util.spec_from_file_location("compare_reruns",
-                                                  ROOT / "experiments" / "compare_reruns.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("compare_reruns.py")
     again = json.loads(json.dumps(mod.compare(doc["old_fingerprint"])))
     assert {k: doc[k] for k in again} == again, \
         "rerun_check.json differs from the per-trial files: run experiments/compare_reruns.py --json"
@@ -81,10 +79,7 @@ def test_rerun_comparison_is_recomputed_from_the_trials():
 
 
 def test_lpt_hours():
-    spec = importlib.util.spec_from_file_location("compare_reruns",
-                                                  ROOT / "experiments" / "compare_reruns.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("compare_reruns.py")
     assert mod.lpt_hours([60, 60, 60]) == 2.0                     # two workers: 60 + 60 | 60
     assert mod.lpt_hours([90, 30, 30, 30]) == 1.5
     assert mod.lpt_hours([]) == 0.0
