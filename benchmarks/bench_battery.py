@@ -2,8 +2,8 @@
 
 Run from the repository root (a script, not a test):
 
-    .venv/bin/python benchmarks/bench_battery.py [--updates 200] [--only ID ...] [--json FILE]
-                                                 [--profile ID]
+    .venv/bin/python benchmarks/bench_battery.py [--updates 200] [--only ID ...] [--perstep]
+                                                 [--json FILE] [--profile ID]
 
 For each lockstep row of ``experiments/run_hs97.py`` (the serial baselines ``*-rnn``, ``*-xor-*``
 are skipped: they do not use ``lstm_core.trials``) it runs :func:`lstm_core.hs97.run_trials` (or
@@ -11,9 +11,9 @@ are skipped: they do not use ``lstm_core.trials``) it runs :func:`lstm_core.hs97
 its batch size and its rule, for the first ``--updates`` updates (``max_sequences`` = updates ×
 batch size; the frozen tests every ``eval_every`` sequences included; the final test shrunk to
 ``n_test`` = 16 sequences), and prints the CPU seconds per update (``time.process_time``, one BLAS
-thread). ``--json`` stores the figures, so that two checkouts can be compared and the stored
-battery CPU time projected (``--compare OLD.json NEW.json``). ``--profile ID`` prints a cProfile
-of one row instead.
+thread). ``--only`` keeps the rows named, ``--perstep`` the ``-perstep`` rows. ``--json`` stores
+the figures, so that two checkouts can be compared and the stored battery CPU time projected
+(``--compare OLD.json NEW.json``). ``--profile ID`` prints a cProfile of one row instead.
 """
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--updates", type=int, default=200)
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--perstep", action="store_true", help="the -perstep rows only")
     ap.add_argument("--json")
     ap.add_argument("--profile")
     ap.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"))
@@ -88,7 +89,10 @@ def main():
         pstats.Stats("/tmp/prof.out").sort_stats("tottime").print_stats(25)
         return
     out = {}
-    for rid in a.only or rows:
+    ids = a.only or list(rows)
+    if a.perstep:
+        ids = [r for r in ids if rows[r].get("rule") == "per-step"]
+    for rid in ids:
         out[rid] = time_row(rows[rid], a.updates)
         print(f"{rid:34s} {out[rid]:.4f} s/update", flush=True)
     if a.json:

@@ -474,15 +474,16 @@ def _worker(args):
     return run_experiment(exp_id, quick)
 
 
-# rough cost order, longest first, so the two workers finish together
-ORDER = ["hs97-5-n13", "hs97-2c-q1000", "hs97-4-T500", "hs97-6b", "hs97-5-n140", "hs97-4-T100",
-         "hs97-4-T100-noigb", "hs97-2c-q100", "hs97-4-T100-b8", "hs97-3a", "hs97-6a", "hs97-2a",
-         "hs97-2a-noseq", "hs97-2a-paper-g", "hs97-2b", "hs97-1", "hs97-1-noogb", "hs97-2c-rnn", "hs97-4-rnn", "hs97-2a-rnn", "hs97-xor-truncated",
-         "hs97-xor-full", "hs97-4-T100-perstep", "hs97-2c-q100-perstep", "hs97-3a-perstep",
-         "hs97-6a-perstep", "hs97-1-perstep", "hs97-1-noogb-perstep", "hs97-2a-perstep",
-         "hs97-2a-paper-g-perstep", "hs97-2a-noseq-perstep", "hs97-2b-perstep", "hs97-2a-frozen",
-         "hs97-2a-frozen-perstep", "hs97-2a-paper-g-frozen", "hs97-2a-paper-g-frozen-perstep",
-         "hs97-2b-paper-g", "hs97-2b-paper-g-perstep"]
+def longest_first(ids: list[str]) -> list[str]:
+    """``ids`` by the CPU time their experiments took in the run on file (``summary.json``),
+    longest first, rows without a time on file before all others: two workers taking the rows
+    in this order (LPT) finish close together."""
+    try:
+        cost = {r["id"]: r["cpu_seconds"] for r in json.loads(SUMMARY.read_text())
+                if "cpu_seconds" in r}
+    except FileNotFoundError:
+        cost = {}
+    return sorted(ids, key=lambda i: -cost.get(i, float("inf")))
 
 
 def main(argv=None):
@@ -495,7 +496,7 @@ def main(argv=None):
     if a.summary:
         write_summary()
         return
-    ids = a.only or [i for i in ORDER if i in EXPERIMENTS_BY_ID]
+    ids = a.only or longest_first([e["id"] for e in EXPERIMENTS])
     for i in ids:
         if i not in EXPERIMENTS_BY_ID:
             sys.exit(f"--only: unknown experiment {i!r}; known: {sorted(EXPERIMENTS_BY_ID)}")

@@ -45,18 +45,56 @@ __all__ = ["Setup", "TrialRecord", "run_trials", "SAMPLERS", "wilson_interval",
 # Tasks of the paper that lstm_core.tasks does not have yet
 # --------------------------------------------------------------------------------------------
 
+class _Symbols:
+    """One-hot inputs of B sequences kept as the active unit's index (Chapter 16): ``sym``
+    (T, B) ints, −1 at padding steps, for ``width`` input units. It slices like the (T, B, width)
+    array it stands for (``x[:T, i0:i1]``, ``x[:T, idx]``), so the training stream handles it as
+    it handles arrays; :func:`_stack` turns K of them into one :class:`~lstm_core.trials.OneHotInputs`.
+    The battery's samplers of experiments 2a–2c return it instead of the dense one-hot ``x``
+    of the public generators (equal: ``tests/test_trials.py``), which for q = 1000 spared most of
+    a trial's time."""
+
+    __slots__ = ("sym", "width")
+    dtype = np.dtype(np.float64)
+
+    def __init__(self, sym: np.ndarray, width: int):
+        self.sym, self.width = sym, width
+
+    @property
+    def shape(self) -> tuple:
+        return self.sym.shape + (self.width,)
+
+    def __getitem__(self, key) -> "_Symbols":
+        return _Symbols(self.sym[key], self.width)
+
+    def dense(self) -> np.ndarray:
+        """The (T, B, width) float64 one-hot array (zero rows at padding steps)."""
+        out = one_hot(np.maximum(self.sym, 0), self.width, np.float64)
+        out[self.sym < 0] = 0.0
+        return out
+
+
+def _hot_batch(name: str, sym, width: int, t, mask, lengths, criterion, **info) -> TaskBatch:
+    """:func:`~lstm_core.tasks.batch.make_batch` with the inputs as symbol indices ``sym``
+    (T, B), −1 at padding steps (:class:`_Symbols`); ``t`` and ``mask`` checked as there."""
+    ref = make_batch(name, np.zeros(sym.shape[:2] + (1,)), t, mask, lengths, criterion, **info)
+    return TaskBatch(x=_Symbols(np.asarray(sym, dtype=np.intp), width), t=ref.t, mask=ref.mask,
+                     lengths=ref.lengths, name=name, info=ref.info, criterion=criterion)
+
+
 def _abs_correct(y, batch: TaskBatch, tol: float) -> np.ndarray:
     return tasks.abs_error_correct(y, batch, tol)
 
 
-def random_long_lag(rng, batch_size: int, p: int) -> TaskBatch:
+def random_long_lag(rng, batch_size: int, p: int, hot: bool = False) -> TaskBatch:
     """Experiment 2b: ``(y, a_i1, …, a_i(p−1), y)`` / ``(x, …, x)`` with random middle symbols.
 
     Chapter 16. As :func:`lstm_core.tasks.noise_free_long_lag` (same units: a_i is unit i − 1,
     x unit p − 1, y unit p), but the p − 1 middle symbols are drawn uniformly from a_1 … a_{p−1};
     every next symbol is a target, only the last one is scored (success: all outputs within 0.25
     at the sequence end). ``x``, ``t`` (p, B, p + 1); ``mask`` ones; ``info["score"]`` (p, B, 1)
-    is 1 at the last step. ``batch_size`` ≥ 1, ``p`` ≥ 1.
+    is 1 at the last step. ``batch_size`` ≥ 1, ``p`` ≥ 1. ``hot``: ``x`` as symbol indices
+    (:class:`_Symbols`, the battery's form), the same numbers.
     """
     rng = as_rng(rng)
     B = positive_int("batch_size", batch_size)
@@ -67,12 +105,14 @@ def random_long_lag(rng, batch_size: int, p: int) -> TaskBatch:
     targets = np.concatenate([middle, first[None, :]], axis=0)
     score = np.zeros((p, B, 1))
     score[-1] = 1.0
-    return make_batch("random_long_lag", one_hot(inputs, p + 1, np.float64),
-                      one_hot(targets, p + 1, np.float64), np.ones((p, B, 1)), np.full(B, p),
-                      None, first=first, score=score)
+    args = (one_hot(targets, p + 1, np.float64), np.ones((p, B, 1)), np.full(B, p), None)
+    if hot:
+        return _hot_batch("random_long_lag", inputs, p + 1, *args, first=first, score=score)
+    return make_batch("random_long_lag", one_hot(inputs, p + 1, np.float64), *args,
+                      first=first, score=score)
 
 
-def distractor_long_lag(rng, batch_size: int, q: int, p: int) -> TaskBatch:
+def distractor_long_lag(rng, batch_size: int, q: int, p: int, hot: bool = False) -> TaskBatch:
     """Experiment 2c: minimal lag q + 1 among p distractor symbols, trigger e, target at the end.
 
     Chapter 16. Symbols (one-hot over p + 4 units): distractors a_1 … a_p (units 0 … p − 1),
@@ -81,7 +121,8 @@ def distractor_long_lag(rng, batch_size: int, q: int, p: int) -> TaskBatch:
     1/10 per step), and finally x or y again: the symbol to predict, at the step that shows e.
     Two outputs code x / y locally; the only target is at that step. ``x`` (T_max, B, p + 4),
     ``t`` (T_max, B, 2); expected length q + 14 as in the paper. ``batch_size`` ≥ 1, ``q`` ≥ 0,
-    ``p`` ≥ 1.
+    ``p`` ≥ 1. ``hot``: ``x`` as symbol indices (:class:`_Symbols`, the battery's form), the
+    same numbers.
     """
     rng = as_rng(rng)
     B = positive_int("batch_size", batch_size)
@@ -96,10 +137,14 @@ def distractor_long_lag(rng, batch_size: int, q: int, p: int) -> TaskBatch:
     sym[1] = p + 2 + cls
     b = np.arange(B)
     sym[lengths - 1, b] = p
-    x = one_hot(sym, p + 4, np.float64)
-    x[np.arange(T)[:, None] >= lengths[None, :]] = 0.0
+    pad = np.arange(T)[:, None] >= lengths[None, :]
     mask = end_mask(lengths, T, np.float64)
     t = mask * one_hot(np.broadcast_to(cls, (T, B)), 2, np.float64)
+    if hot:
+        sym[pad] = -1
+        return _hot_batch("distractor_long_lag", sym, p + 4, t, mask, lengths, None, label=cls)
+    x = one_hot(sym, p + 4, np.float64)
+    x[pad] = 0.0
     return make_batch("distractor_long_lag", x, t, mask, lengths, None, label=cls)
 
 
@@ -157,6 +202,21 @@ def delayed_xor(rng, batch_size: int, T: int = 40) -> TaskBatch:
 # Setups
 # --------------------------------------------------------------------------------------------
 
+def _noise_free_long_lag_hot(rng, B: int, p: int) -> TaskBatch:
+    """:func:`lstm_core.tasks.noise_free_long_lag` (experiment 2a) with ``x`` as symbol indices
+    (:class:`_Symbols`): the same draws from ``rng``, the same numbers."""
+    rng = as_rng(rng)
+    B = positive_int("batch_size", B)
+    p = positive_int("p", p)
+    first = p - 1 + rng.integers(2, size=B)
+    middle = np.broadcast_to(np.arange(p - 1)[:, None], (p - 1, B))
+    inputs = np.concatenate([first[None, :], middle], axis=0)
+    targets = np.concatenate([middle, first[None, :]], axis=0)
+    return _hot_batch("noise_free_long_lag", inputs, p + 1, one_hot(targets, p + 1, np.float64),
+                      np.ones((p, B, 1)), np.full(B, p), tasks.long_lag_correct, first=first,
+                      hard_step=p - 1)
+
+
 def _reber(rng, B):
     return tasks.reber_batch(rng, B)
 
@@ -173,6 +233,14 @@ SAMPLERS = {
     "delayed_xor": lambda rng, B, T: delayed_xor(rng, B, T=T),
 }
 """Training-sequence generators by name: ``sampler(rng, B, **task_kwargs) -> TaskBatch``."""
+
+HOT_SAMPLERS = {
+    "noise_free_long_lag": lambda rng, B, p: _noise_free_long_lag_hot(rng, B, p=p),
+    "random_long_lag": lambda rng, B, p: random_long_lag(rng, B, p=p, hot=True),
+    "distractor_long_lag": lambda rng, B, q, p: distractor_long_lag(rng, B, q=q, p=p, hot=True),
+}
+"""The samplers of :data:`SAMPLERS` whose inputs are one-hot, with ``x`` as symbol indices
+(:class:`_Symbols`): the same draws and numbers, what :func:`run_trials` trains and tests on."""
 
 
 @dataclass(frozen=True)
@@ -215,8 +283,11 @@ class Setup:
     n_test: int = 2560
     chunk: int = 64
 
-    def sample(self, rng, n: int) -> TaskBatch:
-        return SAMPLERS[self.task](rng, n, **self.task_kwargs)
+    def sample(self, rng, n: int, hot: bool = False) -> TaskBatch:
+        """``n`` sequences of the task from ``rng``; ``hot``: one-hot inputs as symbol indices
+        where the task has them (:data:`HOT_SAMPLERS`)."""
+        samplers = HOT_SAMPLERS if hot and self.task in HOT_SAMPLERS else SAMPLERS
+        return samplers[self.task](rng, n, **self.task_kwargs)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -284,7 +355,14 @@ def _stack(batches: list[TaskBatch], setup: Setup | None = None):
         for k, a in enumerate(parts):
             out[:a.shape[0], k] = a
         return out
-    x = stack([b.x for b in batches])
+    if isinstance(batches[0].x, _Symbols):      # one-hot inputs by index: pad with −1 (off)
+        sym = np.full((T, len(batches), batches[0].B), -1, dtype=np.intp)
+        for k, b in enumerate(batches):
+            sym[:b.T, k] = b.x.sym
+        on = sym >= 0
+        x = tr.OneHotInputs(idx=np.where(on, sym, 0), on=on, width=batches[0].x.width)
+    else:
+        x = stack([b.x for b in batches])
     t = stack([b.t for b in batches])
     m = stack([b.mask for b in batches])
     if setup is None:
@@ -371,7 +449,7 @@ class _Stream:
             idx = self.rng.integers(self.train_set.B, size=B)
             return _take(self.train_set, idx)
         if self.buf is None or self.pos + B > self.buf.B:
-            self.buf, self.pos = self.setup.sample(self.rng, B * self.setup.chunk), 0
+            self.buf, self.pos = self.setup.sample(self.rng, B * self.setup.chunk, hot=True), 0
         b = _slice(self.buf, self.pos, self.pos + B)
         self.pos += B
         return b
@@ -420,7 +498,7 @@ def run_trials(setup: Setup, seeds, progress=None) -> list[TrialRecord]:
 
     def finish(k_global, success, sequences, net_one):
         rng = np.random.default_rng([seeds[k_global], 2])      # the test set: fresh sequences
-        test = setup.sample(rng, setup.n_test) if not setup.n_train else test_sets[k_global]
+        test = setup.sample(rng, setup.n_test, hot=True) if not setup.n_train else test_sets[k_global]
         wrong, mse, _ = _evaluate(setup, net_one, [test])
         rec = TrialRecord(seed=seeds[k_global], success=bool(success), sequences=int(sequences),
                           test_wrong=int(wrong[0]), test_n=int(test.B), test_mse=float(mse[0]),
@@ -485,7 +563,8 @@ def run_trials(setup: Setup, seeds, progress=None) -> list[TrialRecord]:
                     w2, _, _ = _evaluate(setup, sub, [test_sets[alive[j]] for j in due])
                     solved = (w1 == 0) & (w2 == 0)
                 else:
-                    tests = [setup.sample(np.random.default_rng([seeds[alive[j]], 1, int(seen[alive[j]])]), 256)
+                    tests = [setup.sample(np.random.default_rng([seeds[alive[j]], 1,
+                                                                 int(seen[alive[j]])]), 256, hot=True)
                              for j in due]
                     w, _, _ = _evaluate(setup, sub, tests)
                     solved = w == 0

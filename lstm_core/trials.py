@@ -64,8 +64,8 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["NetSpec", "TrialNets", "TrialCache", "init_nets", "forward", "backward",
-           "sgd_update", "squash"]
+__all__ = ["NetSpec", "TrialNets", "TrialCache", "OneHotInputs", "init_nets", "forward",
+           "backward", "sgd_update", "squash"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,6 +414,57 @@ def init_nets(spec: NetSpec, rngs, scale: float = 0.1, input_gate_bias=None,
 # Forward pass, with the truncated gradient carried alongside (RTRL-style, O(W) memory)
 # --------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True, eq=False)
+class OneHotInputs:
+    """Inputs that are one-hot at every step, or all zero (padding), given by index (Chapter 16).
+
+    The long-lag experiments (2a–2c) feed one of p + 1 … p + 4 symbols per step; as an array
+    (T, K, B, I) that is I numbers per step of which one is 1, and for q = 1000 most of a trial's
+    time went into making, checking, copying and searching those zeros. :func:`forward` takes
+    this form wherever it takes ``x``: ``x[t, k, b, idx[t, k, b]] = 1`` where ``on[t, k, b]``,
+    every other entry 0; ``width`` is I. The fast path gathers the active unit's weights by
+    ``idx`` as it does for a dense one-hot ``x`` (:func:`_one_hot`), so the two give the same
+    bits; the dense path runs on :meth:`dense`.
+
+    Attributes
+    ----------
+    idx : ndarray of int, shape (T, K, B)
+        The active unit, in [0, width); 0 at padding steps.
+    on : ndarray of bool, shape (T, K, B)
+        False at padding steps (no unit active).
+    width : int
+        The number of input units I.
+    """
+
+    idx: np.ndarray
+    on: np.ndarray
+    width: int
+
+    def __post_init__(self):
+        width = V.positive_int("x.width", self.width)
+        idx = V.int_array("x.idx", self.idx, ndim=3, low=0, high=width - 1,
+                          what="indices of active input units")
+        on = V.as_array("x.on", self.on, "flags (True where a unit is active)")
+        if on.dtype != bool or on.shape != idx.shape:
+            raise ValueError(f"x.on: expected a bool array of the shape of x.idx {idx.shape}, "
+                             f"got {on.dtype} {on.shape}")
+        object.__setattr__(self, "idx", np.asarray(idx, dtype=np.intp))
+        object.__setattr__(self, "on", on)
+        object.__setattr__(self, "width", width)
+
+    @property
+    def shape(self) -> tuple:
+        """(T, K, B, I), the shape of the dense inputs."""
+        return self.idx.shape + (self.width,)
+
+    def dense(self, step: int | None = None) -> np.ndarray:
+        """The inputs as a float64 array (T, K, B, I), or those of one ``step`` (K, B, I)."""
+        idx, on = (self.idx, self.on) if step is None else (self.idx[step], self.on[step])
+        out = np.zeros(idx.shape + (self.width,))
+        np.put_along_axis(out, idx[..., None], on[..., None].astype(float), axis=-1)
+        return out
+
+
 @dataclass
 class TrialCache:
     """What one pass over a batch leaves behind (Chapter 16).
@@ -443,8 +494,9 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
     Parameters
     ----------
     nets : TrialNets
-    x : ndarray (T, K, B, I)
-        Trial k's B input sequences (time-major, zero-padded after each sequence's end).
+    x : ndarray (T, K, B, I) or OneHotInputs
+        Trial k's B input sequences (time-major, zero-padded after each sequence's end);
+        one-hot inputs may come as :class:`OneHotInputs` (the same numbers, given by index).
     t, mask : ndarray (T, K, B, O) and (T, K, B, 1), optional
         Targets and the steps that carry one. Without them only the forward pass runs.
     keep_states : bool
@@ -462,7 +514,9 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
     _check_nets(nets)
     _check_flag("keep_states", keep_states)
     spec = nets.spec
-    x = V.float_array("x", x, ndim=4, finite=False)
+    given_hot = isinstance(x, OneHotInputs)
+    if not given_hot:
+        x = V.float_array("x", x, ndim=4, finite=False)
     T, K, B, I = x.shape
     if K != nets.K or I != spec.n_in:
         raise ValueError(f"x: expected shape (T, {nets.K}, B, {spec.n_in}), got {x.shape}")
@@ -471,8 +525,14 @@ def forward(nets: TrialNets, x, t=None, mask=None, keep_states: bool = False,
                          f"{x.shape}")
     if path not in ("auto", "dense", "fast"):
         raise ValueError(f"path: expected 'auto', 'dense' or 'fast', got {path!r}")
-    fast = path != "dense" and T > 0 and B > 0 and x.dtype == np.float64
-    hot = _one_hot(x) if fast and I >= ONE_HOT_MIN_WIDTH else None
+    if given_hot:                                    # checked when it was made
+        fast = path != "dense"
+        hot = (x.idx, x.on) if fast else None
+        if not fast:
+            x = x.dense()
+    else:
+        fast = path != "dense" and T > 0 and B > 0 and x.dtype == np.float64
+        hot = _one_hot(x) if fast and I >= ONE_HOT_MIN_WIDTH else None
     if hot is None:                                  # one-hot inputs are finite: no second pass
         V.float_array("x", x)
     if t is not None:
@@ -780,7 +840,7 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
     g_k = np.zeros_like(nets.W_k)
     g_k[:, :, :C] = _sum_outer(delta_k, yc[sc])
     if reads_x:
-        g_k[:, :, C:C + I] = _input_grad(delta_k, x[sc], hot_sc)
+        g_k[:, :, C:C + I] = _input_grad(delta_k, x if hot_sc is not None else x[sc], hot_sc)
     g_k[:, :, -1] = delta_k.sum(axis=(0, 2))
     # the errors that reach the cells and the output gates (eqs. 21, 23), in block views
     back = np.matmul(delta_k, nets.W_k[:, :, :C]) * on              # Σ_k w_kc δ_k, (n, K, B, C)
@@ -843,13 +903,13 @@ def sgd_update(nets: TrialNets, grads: dict, lr, active=None, batch_size: int = 
     ``lr`` is one rate >= 0 for all trials or one per trial (K,). A trial that is not active keeps
     its weights: its record is final.
 
-    Checked, in O(1) plus one pass over ``grads``: ``nets`` a :class:`TrialNets` (shapes and
-    dtypes; its weights' finiteness is checked by :func:`forward`, which every update follows),
-    ``grads`` exactly the arrays of ``nets.arrays()`` with their shapes, finite; ``lr``,
+    Checked, in one pass over the weights and one over ``grads``: ``nets`` a
+    :class:`TrialNets` (shapes, dtypes, finite weights), ``grads`` exactly the arrays of
+    ``nets.arrays()`` with their shapes, finite; ``lr``,
     ``active`` (bool (K,)) and ``batch_size`` (int >= 1). An update that overflows raises
     ``ValueError`` (the arrays updated before it keep their update).
     """
-    _check_nets(nets, finite=False)
+    _check_nets(nets)
     K = nets.K
     if not isinstance(grads, dict):
         raise TypeError(f"grads: expected a dict of arrays like nets.arrays(), got "

@@ -18,8 +18,9 @@ SCRIPT = ROOT / "experiments" / "run_hs97.py"
 SUMMARY = ROOT / "experiments" / "results" / "summary.json"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("run_hs97", SCRIPT)
+def load_script(name: str = "run_hs97.py"):
+    """An experiments/ script as a module (default: the battery's runner)."""
+    spec = importlib.util.spec_from_file_location(name[:-3], SCRIPT.parent / name)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -61,6 +62,27 @@ def test_dense_run_archive_is_recomputed_from_its_trials():
     for row in doc["rows"]:
         assert row["trials"] == row["trials_planned"] > 0, row["id"]
         assert row == {k: again[row["id"]][k] for k in row}, row["id"]
+
+
+def test_rerun_comparison_is_recomputed_from_the_trials():
+    """results/rerun_check.json (experiments/compare_reruns.py, quoted by chapter 16) is what the
+    comparison computes now from the per-trial files: the current run's trials paired by seed
+    with those of the code it names, and it pairs every trial of every row."""
+    path = ROOT / "experiments" / "results" / "rerun_check.json"
+    doc = json.loads(path.read_text())
+    mod = load_script("compare_reruns.py")
+    again = json.loads(json.dumps(mod.compare(doc["old_fingerprint"])))
+    assert {k: doc[k] for k in again} == again, \
+        "rerun_check.json differs from the per-trial files: run experiments/compare_reruns.py --json"
+    assert all(r["paired"] == r["trials"] > 0 for r in doc["rows"]), \
+        "a row of the re-run has trials without a partner of the same seed in the run before"
+
+
+def test_lpt_hours():
+    mod = load_script("compare_reruns.py")
+    assert mod.lpt_hours([60, 60, 60]) == 2.0                     # two workers: 60 + 60 | 60
+    assert mod.lpt_hours([90, 30, 30, 30]) == 1.5
+    assert mod.lpt_hours([]) == 0.0
 
 
 def test_every_other_record_belongs_to_the_committed_code():

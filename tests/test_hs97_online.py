@@ -191,3 +191,40 @@ def test_fast_path_equals_dense_path(name, one_hot, B):
     for n, w in a.arrays().items():
         assert np.abs(w - nets.arrays()[n]).max() > 0, n          # the weights did change
         assert rel(b.arrays()[n], w) <= 1e-12, n
+
+
+def _battery_setup(exp_id):
+    import run_hs97
+    return run_hs97.EXPERIMENTS_BY_ID[exp_id]["setup"]
+
+
+def _rel(p, q):
+    return np.abs(p - q).max() / max(np.abs(q).max(), 1e-300)
+
+
+@pytest.mark.parametrize("exp_id,n_updates", [("hs97-2a-perstep", 300),
+                                              ("hs97-2a-paper-g-perstep", 200),
+                                              ("hs97-2c-q100-perstep", 300),
+                                              ("hs97-4-T100-perstep", 300),
+                                              ("hs97-1-perstep", 300)])
+def test_fast_path_along_a_training_run(exp_id, n_updates):
+    """Along a few hundred updates of a battery row trained per step on the dense path (the
+    equations as written), the fast path started from the same weights on the same sequence
+    changes them as the dense one at every update, outputs and E too, to 1e-12 relative (two
+    trials; trial 1's blocks off for the first half, as under sequential construction)."""
+    setup = _battery_setup(exp_id)
+    rngs = [np.random.default_rng(s) for s in (11, 12)]
+    nets = tr.init_nets(setup.spec, rngs, scale=setup.scale,
+                        input_gate_bias=setup.input_gate_bias,
+                        output_gate_bias=setup.output_gate_bias)
+    nets.on[1] = False
+    for n in range(n_updates):
+        if n == n_updates // 2:
+            nets.on[:] = True
+        x, t, m = hs97._stack([setup.sample(r, setup.batch_size) for r in rngs])
+        fast_nets = nets.copy()
+        fast = hs97_online.forward_online(fast_nets, x, t, m, setup.lr, path="fast")
+        dense = hs97_online.forward_online(nets, x, t, m, setup.lr, path="dense")
+        assert _rel(fast.y, dense.y) <= 1e-12 and _rel(fast.E, dense.E) <= 1e-12, n
+        for name, W in nets.arrays().items():
+            assert _rel(fast_nets.arrays()[name], W) <= 1e-12, (n, name)

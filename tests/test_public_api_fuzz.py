@@ -29,10 +29,8 @@ FloatingPointError, numpy's AxisError …) fails.
 Known gaps. Some public functions still fail the property. A few are not bugs but cases the
 property cannot tell from valid calls (a resized gradient given to ``optim.global_norm`` and the
 clipping functions without ``params``; a ``W_in`` of another input size given to ``rnn.RTRL``,
-which sees no input); one is a choice for speed (``trials.sgd_update`` does not re-scan the
-nets' weights for NaN/inf: ``trials.forward``, which every update follows, does). The
-fingerprinted modules (``trials``, ``hs97``, ``tasks/batch``, ``tasks/longlag``,
-``tasks/reber``, ``_validate``, and ``lstm``, ``rnn``, ``readout``, ``models``,
+which sees no input). The fingerprinted modules (``trials``, ``hs97``, ``tasks/batch``,
+``tasks/longlag``, ``tasks/reber``, ``_validate``, and ``lstm``, ``rnn``, ``readout``, ``models``,
 ``bidirectional``, ``grid``, ``optim``, ``activations``, ``lstm_truncated``, ``train``,
 ``tasks/lookahead``, ``tasks/spike_train``) have no gaps left; the checks leave every result on
 valid input unchanged to the bit (``tests/test_validation_equivalence.py``).
@@ -569,6 +567,9 @@ CASES: dict[str, Case] = {
         sizes={"x"}) for tag, kw, path in [("", {}, "auto"), ("[dense]", {}, "dense"), ("[2a]", TRIAL_2A, "auto")]},
     "trials.backward": Case(lambda: (lambda x, t, m: _c(trials.backward, nets=_trial_nets(), x=x, t=t, mask=m))(
         *_trial_data()), sizes={"x"}),
+    "trials.OneHotInputs": Case(lambda: _c(trials.OneHotInputs, idx=np.array([[[0, 2]], [[1, 0]]]),
+                                           on=np.array([[[True, True]], [[True, False]]]), width=3),
+                                sizes={"idx", "on"}, int_ok={"idx"}),
     "trials.sgd_update": Case(lambda: _trial_step(0.1)),
     "trials.sgd_update[per-trial]": Case(lambda: _trial_step(np.array([0.1, 0.2, 0.3]),
                                                              active=np.array([True, False, True]))),
@@ -944,14 +945,6 @@ def _no_inputs():
             "(``step`` then checks ``x_t`` against it)")
 
 
-def _weights_not_rescanned():
-    return ("a choice for speed: sgd_update checks the nets' shapes and dtypes and the gradients' "
-            "values, but does not re-scan the weights for NaN/inf (a pass over every weight per "
-            "update); trials.forward, which every update follows, rejects them")
-
-
-_TRIAL_WEIGHT_GAPS = [(f"nets.{n}", k) for n in ("W_c", "W_in", "W_out", "W_k") for k in ("nan", "inf")]
-
 #: (path, kind) pairs that still fail the property, per case, and why they are not fixed.
 #: ``kind`` is a mutation of :data:`ARRAY_KINDS` / :data:`INT_ARRAY_KINDS`, or ``"scalar"``.
 KNOWN_GAPS: dict = {
@@ -959,8 +952,6 @@ KNOWN_GAPS: dict = {
     "optim.clip_by_value": {"reason": _no_params(), "gaps": [('grads.W_in', 'shape'), ('grads.W_rec', 'shape'), ('grads.b', 'shape')]},
     "optim.global_norm": {"reason": _no_params(), "gaps": [('grads.W_in', 'shape'), ('grads.W_rec', 'shape'), ('grads.b', 'shape')]},
     "rnn.RTRL": {"reason": _no_inputs(), "gaps": [('params.W_in', 'shape')]},
-    "trials.sgd_update": {"reason": _weights_not_rescanned(), "gaps": _TRIAL_WEIGHT_GAPS},
-    "trials.sgd_update[per-trial]": {"reason": _weights_not_rescanned(), "gaps": _TRIAL_WEIGHT_GAPS},
 }
 # KNOWN_GAPS_END
 

@@ -325,3 +325,66 @@ def test_training_on_the_fast_path_equals_the_dense_path(exp_id, tol):
     assert _rel(Ef, Ed) < tol
     for n, W in nd.arrays().items():
         assert _rel(nf.arrays()[n], W) < tol, n
+
+
+# ---------------------------------------------------------------- one-hot inputs given by index
+
+HOT_CASES = [("noise_free_long_lag", dict(p=7)), ("noise_free_long_lag", dict(p=100)),
+             ("random_long_lag", dict(p=5)), ("random_long_lag", dict(p=100)),
+             ("distractor_long_lag", dict(q=0, p=3)), ("distractor_long_lag", dict(q=10, p=100)),
+             ("distractor_long_lag", dict(q=1000, p=100))]
+
+
+@pytest.mark.parametrize("task,kw", HOT_CASES)
+def test_hot_samplers_draw_the_public_generators_batches(task, kw):
+    """hs97.HOT_SAMPLERS (the battery's inputs as symbol indices) make the same draws and the
+    same batches as the public generators of SAMPLERS: x equal once made dense, everything else
+    equal, the generator left in the same state."""
+    from lstm_core import hs97
+    for seed in range(3):
+        r1, r2 = np.random.default_rng(seed), np.random.default_rng(seed)
+        dense = hs97.SAMPLERS[task](r1, 9, **kw)
+        hot = hs97.HOT_SAMPLERS[task](r2, 9, **kw)
+        assert isinstance(hot.x, hs97._Symbols) and hot.x.shape == dense.x.shape
+        assert np.array_equal(hot.x.dense(), dense.x)
+        for f in ("t", "mask", "lengths"):
+            assert np.array_equal(getattr(hot, f), getattr(dense, f)), f
+        assert hot.info.keys() == dense.info.keys()
+        assert all(np.array_equal(hot.info[k], dense.info[k]) for k in hot.info)
+        assert r1.integers(1 << 30) == r2.integers(1 << 30)          # the same draws
+
+
+def test_forward_on_one_hot_inputs_equals_forward_on_the_dense_array():
+    """trials.forward on OneHotInputs gives the bits of forward on the dense one-hot x (fast
+    path) and the dense path's numbers; padding steps (on = False) are zero inputs."""
+    from lstm_core import hs97
+    spec = tr.NetSpec(n_in=24, n_out=2, n_blocks=2, block_size=1, bias_out=False)
+    rng = np.random.default_rng(5)
+    nets = tr.init_nets(spec, [np.random.default_rng(s) for s in (1, 2, 3)], scale=0.3)
+    batches = [hs97.distractor_long_lag(rng, 4, q=3, p=20, hot=True) for _ in range(3)]
+    x, t, m = hs97._stack(batches)
+    assert isinstance(x, tr.OneHotInputs) and not x.on.all()         # sequences of unequal length
+    xd = x.dense()
+    a, b = tr.forward(nets, x, t, m), tr.forward(nets, xd, t, m)
+    assert np.array_equal(a.y, b.y) and np.array_equal(a.E, b.E)
+    assert all(np.array_equal(a.grads[n], b.grads[n]) for n in a.grads)
+    c = tr.forward(nets, x, t, m, path="dense")
+    assert np.allclose(c.y, a.y, rtol=1e-12, atol=0)
+    assert np.array_equal(x.dense(0), xd[0])
+
+
+def test_one_hot_inputs_bad_input_is_named():
+    idx, on = np.zeros((2, 1, 3), int), np.ones((2, 1, 3), bool)
+    with pytest.raises(ValueError, match="x.idx"):
+        tr.OneHotInputs(idx=idx + 4, on=on, width=4)
+    with pytest.raises(TypeError, match="x.idx"):
+        tr.OneHotInputs(idx=idx.astype(float), on=on, width=4)
+    with pytest.raises(ValueError, match="x.on"):
+        tr.OneHotInputs(idx=idx, on=on[:1], width=4)
+    with pytest.raises(TypeError, match="x.on"):
+        tr.OneHotInputs(idx=idx, on=[[[True], [True, False]]], width=4)
+    with pytest.raises(ValueError, match="x.width"):
+        tr.OneHotInputs(idx=idx, on=on, width=0)
+    nets = tr.init_nets(tr.NetSpec(n_in=5, n_out=1), [0], scale=0.1)
+    with pytest.raises(ValueError, match="x: expected shape"):
+        tr.forward(nets, tr.OneHotInputs(idx=idx, on=on, width=4))
