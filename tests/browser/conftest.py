@@ -6,7 +6,6 @@ host other than 127.0.0.1 is aborted and recorded, so a page that needs the inte
 import functools
 import http.server
 import shutil
-import socket
 import threading
 from pathlib import Path
 
@@ -41,15 +40,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def base_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)   # a free port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()               # the listening socket (else a ResourceWarning at exit)
 
 
 @pytest.fixture(scope="session")

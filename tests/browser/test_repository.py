@@ -11,7 +11,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -121,14 +120,12 @@ def configured_url(configured_site):
         def log_message(self, *args):
             pass
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), functools.partial(_QuietHandler, directory=str(configured_site)))
+    server = http.server.ThreadingHTTPServer(                        # a free port
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(configured_site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()               # the listening socket (else a ResourceWarning at exit)
 
 
 def test_configured_build_links_the_repository_binder_and_colab(browser, configured_site, configured_url):
