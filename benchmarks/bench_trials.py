@@ -2,12 +2,16 @@
 
 Run from the repository root (a script, not a test; about two minutes):
 
-    .venv/bin/python benchmarks/bench_trials.py [--seconds 2] [--ks 1 4 16 64]
+    .venv/bin/python benchmarks/bench_trials.py [--seconds 2] [--ks 1 4 16 64] [--nets 2a 2a-hot ...]
 
 For three nets of Hochreiter & Schmidhuber (1997) — the 2a net (101 inputs and outputs, one cell,
 T = 100), the adding net (2 blocks of 2 cells, T = 100) and the embedded-Reber net (3 blocks of 2
 cells, T = 12) — it measures training sequences per second (forward pass, truncated gradient and
 the weight update, one sequence per trial per update):
+
+The 2a net is measured twice: on dense random inputs and targets ("2a", every input weight in
+play) and on the task's own coding ("2a-hot": one of 101 symbols per step, given to
+``trials.forward`` by index as :class:`lstm_core.trials.OneHotInputs`, and a one-hot target).
 
 * **serial**    one trial at a time (a stack of K = 1), which is what K trials one after another get;
 * **together**  K trials in one stack (``lstm_core.trials``), K = 1, 4, 16, 64;
@@ -34,6 +38,11 @@ NETS = {
     "2a": dict(spec=dict(n_in=101, n_out=101, n_blocks=1, block_size=1, output_gate=False,
                          recurrent=False, direct=True, bias_cells=False, bias_gates=False,
                          bias_out=False, g="h1997", h="identity"), T=100),
+    # the same net on the task's own coding: one input symbol of 101 per step, given by index
+    # (trials.OneHotInputs, as hs97.run_trials feeds experiment 2a), and a one-hot target
+    "2a-hot": dict(spec=dict(n_in=101, n_out=101, n_blocks=1, block_size=1, output_gate=False,
+                             recurrent=False, direct=True, bias_cells=False, bias_gates=False,
+                             bias_out=False, g="h1997", h="identity"), T=100, hot=True),
     "adding": dict(spec=dict(n_in=2, n_out=1, n_blocks=2, block_size=2), T=100),
     "reber": dict(spec=dict(n_in=7, n_out=7, n_blocks=3, block_size=2, bias_cells=False,
                             bias_out=False), T=12),
@@ -48,8 +57,13 @@ def measure_ours(net: str, K: int, seconds: float) -> float:
     nets = tr.init_nets(spec, range(K), scale=0.1)
     rng = np.random.default_rng(0)
     T = cfg["T"]
-    x = rng.uniform(0, 1, size=(T, K, 1, spec.n_in))
-    t = rng.uniform(0, 1, size=(T, K, 1, spec.n_out))
+    if cfg.get("hot"):
+        x = tr.OneHotInputs(idx=rng.integers(spec.n_in, size=(T, K, 1)),
+                            on=np.ones((T, K, 1), dtype=bool), width=spec.n_in)
+        t = np.eye(spec.n_out)[rng.integers(spec.n_out, size=(T, K, 1))]
+    else:
+        x = rng.uniform(0, 1, size=(T, K, 1, spec.n_in))
+        t = rng.uniform(0, 1, size=(T, K, 1, spec.n_out))
     m = np.ones((T, K, 1, 1))
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds or n < 3:
@@ -69,6 +83,9 @@ def measure_torch(net: str, seconds: float) -> float:
     opt = torch.optim.SGD(list(lstm.parameters()) + list(out.parameters()), lr=0.01)
     x = torch.rand(cfg["T"], 1, s["n_in"], dtype=torch.float64)
     t = torch.rand(cfg["T"], 1, s["n_out"], dtype=torch.float64)
+    if cfg.get("hot"):                  # the same coding, dense (torch.nn.LSTM takes no indices)
+        x = torch.nn.functional.one_hot(torch.randint(s["n_in"], (cfg["T"], 1)), s["n_in"]).double()
+        t = torch.nn.functional.one_hot(torch.randint(s["n_out"], (cfg["T"], 1)), s["n_out"]).double()
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds or n < 3:
         opt.zero_grad()
@@ -95,6 +112,9 @@ def measure_torch_stacked(net: str, K: int, seconds: float) -> float:
     W_x, W_h, b, W_o, b_o = params
     x = torch.rand(K, T, I, **f64)
     t = torch.rand(K, T, O, **f64)
+    if cfg.get("hot"):
+        x = torch.nn.functional.one_hot(torch.randint(I, (K, T)), I).double()
+        t = torch.nn.functional.one_hot(torch.randint(O, (K, T)), O).double()
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds or n < 3:
         a_x = torch.baddbmm(b, x, W_x)                                   # (K, T, 4C) at once
@@ -127,6 +147,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--ks", type=int, nargs="*", default=[1, 4, 16, 64])
+    ap.add_argument("--nets", nargs="*", default=list(NETS), choices=list(NETS))
     ap.add_argument("--one", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
@@ -152,7 +173,7 @@ def main():
         have_torch = True
     except ImportError:
         have_torch = False
-    for net in NETS:
+    for net in a.nets:
         serial = run_one(dict(kind="ours", net=net, K=1, seconds=a.seconds))
         torch_sps = run_one(dict(kind="torch", net=net, seconds=a.seconds)) if have_torch else None
         print(f"\n{net} net (T = {NETS[net]['T']}): serial {serial:,.0f} sequences/s"
