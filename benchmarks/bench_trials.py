@@ -9,10 +9,6 @@ T = 100), the adding net (2 blocks of 2 cells, T = 100) and the embedded-Reber n
 cells, T = 12) — it measures training sequences per second (forward pass, truncated gradient and
 the weight update, one sequence per trial per update):
 
-The 2a net is measured twice: on dense random inputs and targets ("2a", every input weight in
-play) and on the task's own coding ("2a-hot": one of 101 symbols per step, given to
-``trials.forward`` by index as :class:`lstm_core.trials.OneHotInputs`, and a one-hot target).
-
 * **serial**    one trial at a time (a stack of K = 1), which is what K trials one after another get;
 * **together**  K trials in one stack (``lstm_core.trials``), K = 1, 4, 16, 64;
 * **torch**     ``torch.nn.LSTM`` of the same number of cells with a linear readout, forward +
@@ -21,6 +17,10 @@ play) and on the task's own coding ("2a-hot": one of 101 symbols per step, given
                 gate, full BPTT), so the comparison is of cost per sequence, not of the same maths;
 * **torch K stacked**  the same cell for K trials in one stack (weights with a trial axis, one
                 ``bmm`` per step for all K, autograd through time), K = 1, 4, 16, 64.
+
+The 2a net is measured twice: on dense random inputs and targets ("2a", every input weight in
+play) and on the task's own coding ("2a-hot": one of 101 symbols per step, given to
+``trials.forward`` by index as :class:`lstm_core.trials.OneHotInputs`, and a one-hot target).
 
 Every measurement runs in a process of its own with one BLAS thread. The script prints the
 BLAS in use and the machine's load average, then a table of sequences per second and ratios.
@@ -38,15 +38,11 @@ NETS = {
     "2a": dict(spec=dict(n_in=101, n_out=101, n_blocks=1, block_size=1, output_gate=False,
                          recurrent=False, direct=True, bias_cells=False, bias_gates=False,
                          bias_out=False, g="h1997", h="identity"), T=100),
-    # the same net on the task's own coding: one input symbol of 101 per step, given by index
-    # (trials.OneHotInputs, as hs97.run_trials feeds experiment 2a), and a one-hot target
-    "2a-hot": dict(spec=dict(n_in=101, n_out=101, n_blocks=1, block_size=1, output_gate=False,
-                             recurrent=False, direct=True, bias_cells=False, bias_gates=False,
-                             bias_out=False, g="h1997", h="identity"), T=100, hot=True),
     "adding": dict(spec=dict(n_in=2, n_out=1, n_blocks=2, block_size=2), T=100),
     "reber": dict(spec=dict(n_in=7, n_out=7, n_blocks=3, block_size=2, bias_cells=False,
                             bias_out=False), T=12),
 }
+NETS["2a-hot"] = dict(NETS["2a"], hot=True)   # the 2a net on one-hot inputs by index (see above)
 
 
 def measure_ours(net: str, K: int, seconds: float) -> float:

@@ -3,6 +3,7 @@
 The tests drive Debian's Chromium through Playwright (no browser download). Every request to a
 host other than 127.0.0.1 is aborted and recorded, so a page that needs the internet fails.
 """
+import contextlib
 import functools
 import http.server
 import shutil
@@ -38,15 +39,30 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def _serving(directory):
+    """Serve ``directory`` on a free local port; yields its URL. The listening socket is closed
+    afterwards (left open, it is a ResourceWarning under ``pytest -W error``)."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """``with serve(path) as url``: a directory served on a free local port."""
+    return _serving
+
+
 @pytest.fixture(scope="session")
 def base_url():
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)   # a free port
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()               # the listening socket (else a ResourceWarning at exit)
+    with _serving(SITE) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

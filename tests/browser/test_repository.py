@@ -6,14 +6,11 @@ name the repository an earlier configuration invented. A small book (one chapter
 configuration) is also built with a repository configured, and its links checked, so that both
 cases are tested whatever the default is.
 """
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -115,17 +112,9 @@ def configured_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def configured_url(configured_site):
-    class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(                        # a free port
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(configured_site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()               # the listening socket (else a ResourceWarning at exit)
+def configured_url(configured_site, serve):
+    with serve(configured_site) as url:
+        yield url
 
 
 def test_configured_build_links_the_repository_binder_and_colab(browser, configured_site, configured_url):
