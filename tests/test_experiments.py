@@ -64,14 +64,17 @@ def test_dense_run_archive_is_recomputed_from_its_trials():
         assert row == {k: again[row["id"]][k] for k in row}, row["id"]
 
 
-def test_rerun_comparison_is_recomputed_from_the_trials():
-    """results/rerun_check.json (experiments/compare_reruns.py, quoted by chapter 16) is what the
-    comparison computes now from the per-trial files: the current run's trials paired by seed
-    with those of the code it names, and it pairs every trial of every row."""
-    path = ROOT / "experiments" / "results" / "rerun_check.json"
+@pytest.mark.parametrize("name", ["rerun_check.json", "rerun_check_run3.json"])
+def test_rerun_comparison_is_recomputed_from_the_trials(name):
+    """results/rerun_check.json and the earlier re-run's rerun_check_run3.json
+    (experiments/compare_reruns.py, quoted by chapter 16) are what the comparison computes now
+    from the per-trial files: the re-run's trials (the current code's, or those of the code the
+    file names as new) paired by seed with those of the code it names as old, and they pair every
+    trial of every row."""
+    path = ROOT / "experiments" / "results" / name
     doc = json.loads(path.read_text())
     mod = load_script("compare_reruns.py")
-    again = json.loads(json.dumps(mod.compare(doc["old_fingerprint"])))
+    again = json.loads(json.dumps(mod.compare(doc["old_fingerprint"], doc.get("new_fingerprint"))))
     assert {k: doc[k] for k in again} == again, \
         "rerun_check.json differs from the per-trial files: run experiments/compare_reruns.py --json"
     assert all(r["paired"] == r["trials"] > 0 for r in doc["rows"]), \
