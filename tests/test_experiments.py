@@ -136,6 +136,27 @@ def test_every_trial_record_names_its_seed_and_code():
         assert all(r["seed"] in seeds for r in recs), exp["id"]
 
 
+def test_battery_worker_runs_with_one_blas_thread(monkeypatch):
+    """A worker of the battery runs its experiment with the BLAS held to one thread, whatever the
+    environment says (two threads per worker changed hs97-2a-rnn's last digits), and gives the
+    threads back afterwards."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+    script = load_script()
+    seen = {}
+
+    def fake_run(exp_id, quick):
+        seen[exp_id, quick] = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        return "ok"
+
+    monkeypatch.setattr(script, "run_experiment", fake_run)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        assert script._worker(("hs97-3a", True)) == "ok"
+        after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert seen[("hs97-3a", True)] and set(seen[("hs97-3a", True)]) == {1}
+    assert after == before
+
+
 def test_battery_quick_run(tmp_path, monkeypatch):
     """The script's smoke run trains two trials of two experiments end to end."""
     script = load_script()
