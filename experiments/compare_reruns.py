@@ -33,22 +33,25 @@ def lpt_hours(minutes: list[float], workers: int = 2) -> float:
     return max(load) / 60
 
 
-def compare(old_fp: dict) -> dict:
+def compare(old_fp: dict, new_fp: dict | None = None) -> dict:
     """Pair each experiment's trials of the current code with those of the code whose library
-    fingerprint per experiment is ``old_fp`` (``{id: fingerprint}``), by seed.
+    fingerprint per experiment is ``old_fp`` (``{id: fingerprint}``), by seed. With ``new_fp``
+    (the same form) the later run is that code's instead of the current code's: an earlier
+    re-run, checked again from the per-trial files, which keep every run's records.
 
     Returns ``{"rows": [{"id", "trials", "paired", "identical", "cpu_min_before",
     "cpu_min_now"}], "paired", "identical", "cpu_min_before", "cpu_min_now", "lpt_h_before",
     "lpt_h_now"}``; ``identical`` counts pairs equal in every field but :data:`IGNORED`.
     """
-    fp = R.fingerprint()
+    current = R.fingerprint()
     rows = []
     for exp in R.EXPERIMENTS:
         rid, sh = exp["id"], R.setup_hash(exp)
+        fp = current if new_fp is None else new_fp.get(rid)
         recs = R.load_trials(rid)
         new, old = {}, {}
         for r in recs:
-            if r.get("fingerprint") == fp and r.get("setup_hash") == sh:
+            if fp is not None and r.get("fingerprint") == fp and r.get("setup_hash") == sh:
                 new.setdefault(r["seed"], r)          # the first record per seed, as summarise
             elif old_fp.get(rid) is not None and r.get("fingerprint") == old_fp[rid]:
                 old[r["seed"]] = r                    # the last one of the old code
@@ -70,16 +73,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--old", default="HEAD", help="git revision of the previous summary.json")
+    ap.add_argument("--new", help="git revision of the re-run's summary.json (default: the "
+                                  "current code's trials)")
     ap.add_argument("--json", help="also store the comparison (and --wall) in this file")
     ap.add_argument("--wall", nargs=2, metavar=("START", "END"),
                     help="UTC start and end of the re-run (ISO 8601), stored with --json")
     a = ap.parse_args()
-    old_summary = json.loads(subprocess.run(
-        ["git", "show", f"{a.old}:experiments/results/summary.json"], cwd=HERE.parent,
-        check=True, capture_output=True, text=True).stdout)
-    old_fp = {r["id"]: r["fingerprint"] for r in old_summary
-              if r["id"] in R.EXPERIMENTS_BY_ID and "fingerprint" in r}
-    res = compare(old_fp)
+    def fingerprints(rev: str) -> dict:
+        summary = json.loads(subprocess.run(
+            ["git", "show", f"{rev}:experiments/results/summary.json"], cwd=HERE.parent,
+            check=True, capture_output=True, text=True).stdout)
+        return {r["id"]: r["fingerprint"] for r in summary
+                if r["id"] in R.EXPERIMENTS_BY_ID and "fingerprint" in r}
+
+    old_fp = fingerprints(a.old)
+    new_fp = fingerprints(a.new) if a.new else None
+    res = compare(old_fp, new_fp)
     print("| row | trials | paired | identical | before, CPU min | now, CPU min | before / now |")
     print("|---|---|---|---|---|---|---|")
     for r in sorted(res["rows"], key=lambda r: -r["cpu_min_now"]):
@@ -98,6 +107,11 @@ def main() -> int:
                                               cwd=HERE.parent, capture_output=True, text=True,
                                               check=True).stdout.strip(),
                "old_fingerprint": old_fp, **res}
+        if new_fp is not None:
+            doc["new_revision"] = subprocess.run(["git", "rev-parse", "--short", a.new],
+                                                 cwd=HERE.parent, capture_output=True, text=True,
+                                                 check=True).stdout.strip()
+            doc["new_fingerprint"] = new_fp
         if a.wall:
             doc["wall"] = {"start": a.wall[0], "end": a.wall[1]}
         Path(a.json).write_text(json.dumps(doc, indent=1) + "\n")

@@ -469,9 +469,15 @@ def write_summary() -> None:
 
 
 def _worker(args):
+    """One experiment in a worker process, its BLAS held to one thread. Setting
+    ``OPENBLAS_NUM_THREADS`` here would come too late (the spawned worker has imported NumPy by
+    then); a BLAS thread pool per worker on a 2-core machine both oversubscribes the cores and
+    changes the rounding of the wide baseline matmuls (``hs97-2a-rnn``: 101 outputs), so the
+    trials would no longer match the ones on file bit for bit."""
+    from threadpoolctl import threadpool_limits
     exp_id, quick = args
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    return run_experiment(exp_id, quick)
+    with threadpool_limits(limits=1):
+        return run_experiment(exp_id, quick)
 
 
 def longest_first(ids: list[str]) -> list[str]:

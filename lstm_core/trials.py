@@ -674,18 +674,21 @@ def _input_part(x, W_xT, hot):
     return out
 
 
-def _sum_outer(P, Q):
-    """Σ_{t,b} P[t, k, b]ᵀ Q[t, k, b]: (T, K, B, N) and (T, K, B, L) → (K, N, L)."""
+def _sum_outer(P, Q, Pk=None):
+    """Σ_{t,b} P[t, k, b]ᵀ Q[t, k, b]: (T, K, B, N) and (T, K, B, L) → (K, N, L). ``Pk``: P as
+    (K, N, T·B), if already made."""
     T, K, B, N = P.shape
-    Pk = P.transpose(1, 3, 0, 2).reshape(K, N, T * B)
+    if Pk is None:
+        Pk = P.transpose(1, 3, 0, 2).reshape(K, N, T * B)
     Qk = Q.transpose(1, 0, 2, 3).reshape(K, T * B, Q.shape[-1])
     return np.matmul(Pk, Qk)
 
 
-def _input_grad(P, x, hot):
-    """Σ_{t,b} P[t, k, b]ᵀ x[t, k, b] (K, N, I); for one-hot x a scatter-add of P's rows."""
+def _input_grad(P, x, hot, Pk=None):
+    """Σ_{t,b} P[t, k, b]ᵀ x[t, k, b] (K, N, I); for one-hot x a scatter-add of P's rows.
+    ``Pk`` as in :func:`_sum_outer`."""
     if hot is None:
-        return _sum_outer(P, x)
+        return _sum_outer(P, x, Pk)
     T, K, B, N = P.shape
     I = x.shape[-1]
     idx, on = hot
@@ -709,19 +712,28 @@ def _block_sum(z):
     return out
 
 
-def _recurrence(a, Y, s_b, hs_b, R, W_rT, form, squash_h, activations, views) -> None:
+def _recurrence(a, Y, s_b, hs_b, R, W_rT, form, h_form, views, on_blk, on_g) -> None:
     """The hidden layer step by step (the only part of :func:`_forward_fast` that must be),
     in place: a[t] += W_r R[t] (the sources from step t − 1), Y[t] = f(a[t]) for cells and
     gates, s(t) = s(t − 1) + y^in g, hs(t) = h(s(t)), R[t + 1] = [y^c, y^in, y^out](t).
-    The per-step views are made once by iterating over the arrays (cheaper than indexing)."""
+    The per-step views are made once by iterating over the arrays (cheaper than indexing), and
+    h and the activations are written out here rather than called (at a few numbers per array,
+    a Python call per step costs as much as a ufunc); ``None`` for ``on_blk``/``on_g`` means
+    every block is on, for ``h_form`` that h is the identity. The same operations, in the same
+    order, as ``squash_h`` and ``activations`` in :func:`_forward_fast`."""
     Y_in, Y_c, Y_out, R_c, g_identity = views
     C = Y_c.shape[-1] * Y_c.shape[-2]
     alpha, c1, c2 = form
-    tanh, mul, add = np.tanh, np.multiply, np.add
+    has_out = Y_out is not None
+    h_identity = h_form is None
+    h_gamma, h_alpha, h_c1, h_c2 = (None,) * 4 if h_identity else h_form
+    h_scaled = not h_identity and h_alpha != 1.0
+    tanh, mul, add, copyto = np.tanh, np.multiply, np.add, np.copyto
     rec = np.empty(a.shape[1:])
     s_prev = None
-    steps = zip(a, Y, s_b, hs_b, Y_in, Y_c, Y_out, R[:-1], R_c[1:], R[1:])
-    for a_t, Y_t, s_t, hs_t, yin_t, gc_t, yout_t, src_t, rc_next, r_next in steps:
+    steps = zip(a, Y, s_b, hs_b, Y_in, Y_c, Y_out if has_out else Y_in, R[:-1], R_c[1:],
+                Y[..., C:], R[1:, ..., C:])
+    for a_t, Y_t, s_t, hs_t, yin_t, gc_t, yout_t, src_t, rc_next, yg_t, rg_next in steps:
         if s_prev is not None:
             add(a_t, np.matmul(src_t, W_rT, out=rec), out=a_t)
         tanh(a_t, out=Y_t)                                          # f = α (tanh(γ net) + c₁) + c₂
@@ -733,8 +745,25 @@ def _recurrence(a, Y, s_b, hs_b, R, W_rT, form, squash_h, activations, views) ->
         mul(yin_t, gc_t, out=s_t)                                   # s_c(t) = s_c(t−1) + y^in g
         if s_prev is not None:
             add(s_t, s_prev, out=s_t)
-        squash_h(s_t, hs_t)
-        activations(yout_t, hs_t, Y_t[..., C:], rc_next, r_next[..., C:])
+        if h_identity:                                              # hs = h(s)
+            copyto(hs_t, s_t)
+        else:
+            mul(s_t, h_gamma, out=hs_t)
+            tanh(hs_t, out=hs_t)
+            add(hs_t, h_c1, out=hs_t)
+            if h_scaled:
+                mul(hs_t, h_alpha, out=hs_t)
+            add(hs_t, h_c2, out=hs_t)
+        if has_out:                                                 # [y^c, y^in, y^out]·on
+            mul(yout_t, hs_t, out=rc_next)                          # y^c = y^out h(s)
+            if on_blk is not None:
+                mul(rc_next, on_blk, out=rc_next)
+        else:
+            mul(hs_t, 1.0 if on_blk is None else on_blk, out=rc_next)
+        if on_g is None:
+            copyto(rg_next, yg_t)
+        else:
+            mul(yg_t, on_g, out=rg_next)
         s_prev = s_t
 
 
@@ -802,8 +831,10 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
             np.multiply(Y_gates, on_g, out=R_g)
 
     if spec.recurrent:
-        _recurrence(a, Y, s_b, hs_b, R, W_hT[:, I:I + H].copy(), form, squash_h, activations,
-                    (Y_in, Y_c, Y_out if has_out else [None] * T, R_c, spec.g == "identity"))
+        _recurrence(a, Y, s_b, hs_b, R, W_hT[:, I:I + H].copy(), form,
+                    None if spec.h == "identity" else (h_gamma, h_alpha, h_c1, h_c2),
+                    (Y_in, Y_c, Y_out if has_out else None, R_c, spec.g == "identity"),
+                    None if all_on else on_blk, None if all_on else on_g)
     else:                                                           # no recurrence: all at once
         _squash_into(a, Y, form)
         if spec.g == "identity":
@@ -842,28 +873,36 @@ def _forward_fast(nets: TrialNets, x, t, mask, keep_states: bool, hot=None) -> T
     if reads_x:
         g_k[:, :, C:C + I] = _input_grad(delta_k, x if hot_sc is not None else x[sc], hot_sc)
     g_k[:, :, -1] = delta_k.sum(axis=(0, 2))
-    # the errors that reach the cells and the output gates (eqs. 21, 23), in block views
+    # the errors that reach the cells and the output gates (eqs. 21, 23). The cell arrays are
+    # made contiguous (T, K, B, C), the block gates repeated over their S cells: products of
+    # whole arrays, not a block's gate broadcast over an axis of S numbers (the same values)
     back = np.matmul(delta_k, nets.W_k[:, :, :C]) * on              # Σ_k w_kc δ_k, (n, K, B, C)
-    back_b, hs_sc = back.reshape(back.shape[:-1] + blk), hs_b[sc]
-    hs_d = SQUASHERS[spec.h][1](s_b[sc], hs_sc)
+    hs_sc = hs[sc]
+    hs_d = SQUASHERS[spec.h][1](s[sc], hs_sc)
     P = np.zeros((T, K, B, H))                   # each step's weight on u(t) in ∂E/∂W_h
-    e_s = np.zeros((T, K, B) + blk)
+    e_s = np.zeros((T, K, B, C))
     if has_out:
-        y_out = Y_out[sc]
-        P[sc, ..., C + nb:] = _block_sum(back_b * hs_sc) * (y_out * (1.0 - y_out))[..., 0]
-        e_s[sc] = back_b * y_out * hs_d                             # the state error
+        y_out = Y[sc, ..., C + nb:]                                 # (n, K, B, nb)
+        z = (back * hs_sc).reshape(back.shape[:-1] + blk)
+        P[sc, ..., C + nb:] = _block_sum(z) * (y_out * (1.0 - y_out))
+        e_s[sc] = back * np.repeat(y_out, S, axis=-1) * hs_d        # the state error
     else:
-        e_s[sc] = back_b * hs_d
+        e_s[sc] = back * hs_d
     # ρ(τ) = Σ_{t≥τ} e_s(t): the carried partials' sums exchanged (eqs. 25–28)
     rho = np.cumsum(e_s[::-1], axis=0)[::-1]
-    gc, y_in = Y_c, Y_in
+    gc = np.ascontiguousarray(Y[..., :C])                           # g(net_c), (T, K, B, C)
+    y_in = Y[..., C:C + nb]
     gc_d = SQUASHERS[spec.g][1](gc, gc)                             # g'(net_c) from g(net_c)
-    P[..., :C] = (rho * (gc_d * y_in)).reshape(T, K, B, C)          # α_c = g'(net_c) y^in
-    P[..., C:C + nb] = _block_sum(rho * (gc * (y_in * (1.0 - y_in))))   # α_in = g f'(net_in)
+    P[..., :C] = rho * (gc_d * np.repeat(y_in, S, axis=-1))         # α_c = g'(net_c) y^in
+    z = rho * (gc * np.repeat(y_in * (1.0 - y_in), S, axis=-1))     # α_in = g f'(net_in)
+    P[..., C:C + nb] = _block_sum(z.reshape(T, K, B, nb, S))
+    Pk = None                                                       # P as (K, H, T·B): one copy,
+    if hot is None or spec.recurrent:                               # used by both products
+        Pk = P.transpose(1, 3, 0, 2).reshape(K, H, T * B)
     g_h = np.zeros(W_h.shape)                                       # (K, H, M)
-    g_h[:, :, :I] = _input_grad(P, x, hot)
+    g_h[:, :, :I] = _input_grad(P, x, hot, Pk)
     if spec.recurrent:
-        g_h[:, :, I:I + H] = _sum_outer(P, R[:-1])
+        g_h[:, :, I:I + H] = _sum_outer(P, R[:-1], Pk)
     g_h[:, :, -1] = P.sum(axis=(0, 2))
     grads = {"W_c": -g_h[:, :C], "W_in": -g_h[:, C:C + nb], "W_k": -g_k}
     if has_out:

@@ -388,3 +388,32 @@ def test_one_hot_inputs_bad_input_is_named():
     nets = tr.init_nets(tr.NetSpec(n_in=5, n_out=1), [0], scale=0.1)
     with pytest.raises(ValueError, match="x: expected shape"):
         tr.forward(nets, tr.OneHotInputs(idx=idx, on=on, width=4))
+
+
+
+def test_frozen_test_stopped_at_the_first_all_wrong_piece_decides_as_the_full_test():
+    """hs97._evaluate(until_all_wrong=True), the pass/fail test of stop rule "test": a count of
+    wrong sequences that is zero exactly where the full test's is, and never more than it; it
+    stops early only when every net has failed."""
+    from dataclasses import replace
+    from lstm_core import hs97
+    setup = _battery_setup("hs97-2a-frozen")
+    rngs = [np.random.default_rng(s) for s in range(6)]
+    nets = tr.init_nets(setup.spec, rngs, scale=setup.scale)
+    tests = [setup.sample(np.random.default_rng([s, 1]), 256, hot=True) for s in range(6)]
+    # the paper's tolerance 0.25: nets that output about 0.5 everywhere fail every sequence
+    full, mse, _ = hs97._evaluate(setup, nets, tests)
+    early, mse_early, _ = hs97._evaluate(setup, nets, tests, until_all_wrong=True)
+    assert full.min() > 0 and mse is not None
+    assert np.all(early > 0) and np.all(early <= full)
+    assert early.sum() < full.sum() and mse_early is None          # it stopped early
+    # tolerance 0.6: outputs of exactly 0.5 (W_k = 0) pass every sequence, outputs near 1
+    # (a bias of +10) fail; with some nets passing the test runs to the end, as in full
+    loose = replace(setup, tol=0.6)
+    nets.W_k[:3] = 0.0
+    nets.W_k[3:] = 0.0
+    nets.W_k[3:, :, -1] = 10.0
+    full, _, _ = hs97._evaluate(loose, nets, tests)
+    early, _, _ = hs97._evaluate(loose, nets, tests, until_all_wrong=True)
+    assert np.all(full[:3] == 0) and np.all(full[3:] == 256)
+    assert np.array_equal(early, full)
