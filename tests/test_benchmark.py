@@ -34,3 +34,21 @@ def test_worker_reports_every_size(monkeypatch, capsys):
     bench.worker("ours", threads=1, repeats=1)
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"float64 2 4 3", "float32 2 4 3"} and all(t > 0 for t in out.values())
+
+
+def test_floor_2a_times_the_readout_arithmetic_it_names():
+    """benchmarks/floor_2a.py's eight passes are the logistic output and its δ (so the floor it
+    reports is a floor of that arithmetic), and it times them per trial and sequence."""
+    path = SCRIPT.parent / "floor_2a.py"
+    spec_ = importlib.util.spec_from_file_location("floor_2a", path)
+    floor = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(floor)
+    rng = np.random.default_rng(3)
+    net, t = rng.normal(scale=3.0, size=(2, 3, 1, 5)), rng.uniform(size=(2, 3, 1, 5))
+    y, e, d, w = (np.empty_like(net) for _ in range(4))
+    floor.readout_passes(net, t, y, e, d, w)
+    sig = 1.0 / (1.0 + np.exp(-net))
+    np.testing.assert_allclose(y, sig, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(e, t - sig, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d, (t - sig) * sig * (1.0 - sig), rtol=1e-12, atol=1e-15)
+    assert floor.floor_us(2, 0.0) > 0

@@ -1,0 +1,98 @@
+"""How fast a stack of 2a trials could possibly be: the readout's arithmetic alone (issue 13).
+
+    .venv/bin/python benchmarks/floor_2a.py [--seconds 2] [--repeats 3]
+
+The issue's bar asks K = 16 trials run together to train at least 8 times the sequences per
+second of the same trials one by one. For the adding and the Reber nets a trial alone is bound by
+per-step interpreter overhead, which a stack pays once for all trials. Experiment 2a's net is
+different (``bench_trials.py``, net ``2a-hot``): it has no recurrent connections, so
+``lstm_core.trials`` runs it without a time loop, and a trial alone is already mostly arithmetic
+on its readout, 101 logistic output units at each of the T = 100 steps.
+
+This script measures, with one BLAS thread, on the net and inputs of ``bench_trials.py``'s
+``2a-hot``:
+
+* **serial** and **together (K = 16)**: µs per trial and training sequence, one update being
+  ``trials.backward`` + ``trials.sgd_update`` as in ``bench_trials.py``;
+* **the floor**: eight elementwise passes over the readout's (T, K, 1, 101) array that any update
+  must make, into arrays allocated once — the logistic output y = ½ (1 + tanh(½ net)) (four
+  passes), the error t − y (one) and δ = (t − y) y (1 − y) (three). An update also gathers the
+  input weights, adds the cell's contribution, forms the gradients and changes 101 × 103 weights
+  per trial; none of that is timed here, so the floor is below what any implementation in NumPy
+  can reach.
+
+If the floor per trial is above serial / 8, the bar cannot be met for this net by stacking trials:
+what a trial costs alone is already what it costs in a stack.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")      # before NumPy is imported
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_trials  # noqa: E402
+
+K = 16
+
+
+def readout_passes(net, t, y, e, d, w) -> None:
+    """The eight passes, in place: ``y`` = σ(net) = ½ (1 + tanh(½ net)), ``e`` = t − y,
+    ``d`` = δ = (t − y) y (1 − y); ``w`` is scratch. All arrays of one shape."""
+    np.multiply(net, 0.5, out=y)
+    np.tanh(y, out=y)
+    np.add(y, 1.0, out=y)
+    np.multiply(y, 0.5, out=y)                              # y = σ(net)
+    np.subtract(t, y, out=e)                                # t − y
+    np.multiply(e, y, out=d)
+    np.subtract(1.0, y, out=w)
+    np.multiply(d, w, out=d)                                # δ = (t − y) y (1 − y)
+
+
+def floor_us(K: int, seconds: float) -> float:
+    """µs per trial and sequence for :func:`readout_passes` on the (T, K, 1, 101) readout of K
+    trials of the 2a net (see the module docstring)."""
+    T, O = bench_trials.NETS["2a-hot"]["T"], bench_trials.NETS["2a-hot"]["spec"]["n_out"]
+    rng = np.random.default_rng(0)
+    net = rng.normal(size=(T, K, 1, O))
+    t = np.eye(O)[rng.integers(O, size=(T, K, 1))]
+    bufs = [np.empty_like(net) for _ in range(4)]
+    readout_passes(net, t, *bufs)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or n < 3:
+        readout_passes(net, t, *bufs)
+        n += 1
+    return (time.perf_counter() - t0) / n / K * 1e6
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--repeats", type=int, default=3)
+    a = ap.parse_args()
+    rows = {"serial": [], f"together K={K}": [], f"floor K={K}": []}
+    with threadpool_limits(limits=1):
+        for _ in range(a.repeats):                          # interleaved, medians reported
+            rows["serial"].append(1e6 / bench_trials.measure_ours("2a-hot", 1, a.seconds))
+            rows[f"together K={K}"].append(1e6 / bench_trials.measure_ours("2a-hot", K, a.seconds))
+            rows[f"floor K={K}"].append(floor_us(K, a.seconds))
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    print(f"2a-hot net, one BLAS thread, {a.repeats} repeats of {a.seconds} s (median; all runs):")
+    for k, v in rows.items():
+        print(f"  {k:>14}: {med[k]:6.1f} µs per trial and sequence   ({', '.join(f'{x:.1f}' for x in v)})")
+    need = med["serial"] / 8
+    print(f"the bar (8x serial) needs <= {need:.1f} µs per trial and sequence; "
+          f"together reaches {med['serial'] / med[f'together K={K}']:.1f}x serial; the floor alone "
+          f"would allow at most {med['serial'] / med[f'floor K={K}']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
