@@ -57,18 +57,23 @@ def readout_passes(net, t, y, e, d, w) -> None:
     np.multiply(d, w, out=d)                                # δ = (t − y) y (1 − y)
 
 
-def floor_us(K: int, seconds: float) -> float:
-    """µs per trial and sequence for :func:`readout_passes` on the (T, K, 1, 101) readout of K
-    trials of the 2a net (see the module docstring)."""
+def tanh_pass(net, t, y, e, d, w) -> None:
+    """One of the eight passes alone, the only transcendental one: ``y`` = tanh(net)."""
+    np.tanh(net, out=y)
+
+
+def floor_us(K: int, seconds: float, passes=readout_passes) -> float:
+    """µs per trial and sequence for ``passes`` (:func:`readout_passes`, or :func:`tanh_pass`) on
+    the (T, K, 1, 101) readout of K trials of the 2a net (see the module docstring)."""
     T, O = bench_trials.NETS["2a-hot"]["T"], bench_trials.NETS["2a-hot"]["spec"]["n_out"]
     rng = np.random.default_rng(0)
     net = rng.normal(size=(T, K, 1, O))
     t = np.eye(O)[rng.integers(O, size=(T, K, 1))]
     bufs = [np.empty_like(net) for _ in range(4)]
-    readout_passes(net, t, *bufs)
+    passes(net, t, *bufs)
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds or n < 3:
-        readout_passes(net, t, *bufs)
+        passes(net, t, *bufs)
         n += 1
     return (time.perf_counter() - t0) / n / K * 1e6
 
@@ -78,12 +83,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
-    rows = {"serial": [], f"together K={K}": [], f"floor K={K}": []}
+    rows = {"serial": [], f"together K={K}": [], f"floor K={K}": [], "of it tanh": []}
     with threadpool_limits(limits=1):
         for _ in range(a.repeats):                          # interleaved, medians reported
             rows["serial"].append(1e6 / bench_trials.measure_ours("2a-hot", 1, a.seconds))
             rows[f"together K={K}"].append(1e6 / bench_trials.measure_ours("2a-hot", K, a.seconds))
             rows[f"floor K={K}"].append(floor_us(K, a.seconds))
+            rows["of it tanh"].append(floor_us(K, a.seconds, tanh_pass))
     med = {k: statistics.median(v) for k, v in rows.items()}
     print(f"2a-hot net, one BLAS thread, {a.repeats} repeats of {a.seconds} s (median; all runs):")
     for k, v in rows.items():
