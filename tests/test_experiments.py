@@ -151,6 +151,8 @@ def test_battery_worker_runs_with_one_blas_thread(monkeypatch):
     monkeypatch.setattr(script, "run_experiment", fake_run)
     with threadpool_limits(limits=2, user_api="blas"):
         before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        if set(before) != {2}:                  # nothing to hold back: the test would prove nothing
+            pytest.skip(f"the BLAS runs {before} threads here, not 2")
         assert script._worker(("hs97-3a", True)) == "ok"
         after = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
     assert seen[("hs97-3a", True)] and set(seen[("hs97-3a", True)]) == {1}
