@@ -466,3 +466,42 @@ def test_exp1_next_symbol_control_on_file_belongs_to_the_committed_code():
     assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
     assert [t["seed"] for t in doc["trials"]] == diag.run_hs97.seeds_of(
         diag.run_hs97.EXPERIMENTS_BY_ID[diag.EXP])
+
+
+# ---------------------------------------------------------------- experiment 2a, the added cell's first weights (Chapter 16)
+
+def test_exp2a_init_control_zeroes_only_the_cell_to_output_weights():
+    diag = load_diag("diag_hs97_2a_init")
+    setup = diag.run_hs97.EXPERIMENTS_BY_ID["hs97-2a-paper-g-frozen"]["setup"]
+    spec, C = setup.spec, setup.spec.n_cells
+    plain = diag.tr.init_nets(spec, [np.random.default_rng(s) for s in (1, 2)], scale=0.2, on=False)
+    zero = diag.zero_cell_output_init(diag.tr.init_nets)(
+        spec, [np.random.default_rng(s) for s in (1, 2)], scale=0.2, on=False)
+    assert np.all(zero.W_k[:, :, :C] == 0) and np.any(plain.W_k[:, :, :C] != 0)
+    assert np.array_equal(zero.W_k[:, :, C:], plain.W_k[:, :, C:])
+    for n in ("W_c", "W_in"):
+        assert np.array_equal(getattr(zero, n), getattr(plain, n))
+
+
+@pytest.mark.parametrize("base", ["hs97-2a-paper-g-frozen", "hs97-2a-paper-g-perstep"])
+def test_exp2a_init_control_without_the_change_is_the_battery_trainer(base):
+    """run_row(zero=False) is the battery's trainer for that row, record for record."""
+    diag = load_diag("diag_hs97_2a_init")
+    exp = diag.run_hs97.EXPERIMENTS_BY_ID[base]
+    seeds = diag.run_hs97.seeds_of(exp)[:2]
+    # the cell is switched on after 600 sequences in these rows: run past that
+    setup = diag.hs97.Setup(**{**exp["setup"].__dict__, "max_sequences": 800, "n_test": 64})
+    runner = diag.hs97_online.run_trials if exp.get("rule") == "per-step" else diag.hs97.run_trials
+    want = runner(setup, seeds)
+    diag.run_hs97.EXPERIMENTS_BY_ID[base] = dict(exp, setup=setup)
+    try:
+        got = diag.run_row(base, seeds, zero=False)
+        changed = diag.run_row(base, seeds, zero=True)
+    finally:
+        diag.run_hs97.EXPERIMENTS_BY_ID[base] = exp
+    strip = lambda r: {k: v for k, v in r.__dict__.items() if k != "cpu_seconds"}  # noqa: E731
+    assert [strip(r) for r in got] == [strip(r) for r in want]
+    assert all(r.blocks_added_at == [600] for r in want)
+    assert [strip(r) for r in changed] != [strip(r) for r in want]
+    assert diag.hs97.tr is diag.tr                      # the trials module is restored
+
