@@ -505,3 +505,16 @@ def test_exp2a_init_control_without_the_change_is_the_battery_trainer(base):
     assert [strip(r) for r in changed] != [strip(r) for r in want]
     assert diag.hs97.tr is diag.tr                      # the trials module is restored
 
+
+
+def test_exp2a_init_control_on_file_belongs_to_the_committed_code():
+    diag = load_diag("diag_hs97_2a_init")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert set(doc["rows"]) == set(diag.ROWS)
+    for name, row in doc["rows"].items():
+        exp = diag.run_hs97.EXPERIMENTS_BY_ID[diag.ROWS[name]]
+        assert row["base"] == diag.ROWS[name] and row["seeds"] == diag.run_hs97.seeds_of(exp)
+        assert [t["seed"] for t in row["trials"]] == row["seeds"]
+        assert row["successes"] == sum(t["success"] for t in row["trials"])
+        assert row["battery"] == diag.stored(row["base"])     # the battery row it is set against
