@@ -518,3 +518,27 @@ def test_exp2a_init_control_on_file_belongs_to_the_committed_code():
         assert [t["seed"] for t in row["trials"]] == row["seeds"]
         assert row["successes"] == sum(t["success"] for t in row["trials"])
         assert row["battery"] == diag.stored(row["base"])     # the battery row it is set against
+
+
+# ---------------------------------------------------------------- the two readings of g and h (Chapter 16)
+
+def test_squash_control_changes_only_g_and_h():
+    diag = load_diag("diag_hs97_squash")
+    for base in diag.ROWS:
+        old = diag.run_hs97.EXPERIMENTS_BY_ID[base]["setup"]
+        new = diag.table10_setup(base)
+        assert (new.spec.g, new.spec.h) == ("h1997", "g1997")        # g in (−1, 1), h in (−2, 2)
+        assert {k: v for k, v in new.spec.__dict__.items() if k not in ("g", "h")} == \
+            {k: v for k, v in old.spec.__dict__.items() if k not in ("g", "h")}
+        assert {k: v for k, v in new.__dict__.items() if k not in ("id", "spec")} == \
+            {k: v for k, v in old.__dict__.items() if k not in ("id", "spec")}
+    lo, hi = [diag.hs97.tr.squash("g1997", np.array(v))[0] for v in (-50.0, 50.0)]
+    assert (lo, hi) == pytest.approx((-2.0, 2.0))                    # h of table 10's reading
+
+
+def test_squash_control_quick_run():
+    diag = load_diag("diag_hs97_squash")
+    doc = diag.main(["--quick", "--only", "hs97-3a", "hs97-1-perstep"])
+    assert set(doc["rows"]) == {"hs97-3a", "hs97-1-perstep"}
+    assert doc["rows"]["hs97-1-perstep"]["rule"] == "per-step"
+    assert all(len(r["trials"]) == 2 for r in doc["rows"].values())
