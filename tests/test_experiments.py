@@ -542,3 +542,16 @@ def test_squash_control_quick_run():
     assert set(doc["rows"]) == {"hs97-3a", "hs97-1-perstep"}
     assert doc["rows"]["hs97-1-perstep"]["rule"] == "per-step"
     assert all(len(r["trials"]) == 2 for r in doc["rows"].values())
+
+
+def test_squash_control_on_file_belongs_to_the_committed_code():
+    diag = load_diag("diag_hs97_squash")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert sorted(doc["rows"]) == sorted(diag.ROWS)
+    for name, row in doc["rows"].items():
+        exp = diag.run_hs97.EXPERIMENTS_BY_ID[name]
+        assert row["seeds"] == diag.run_hs97.seeds_of(exp) == [t["seed"] for t in row["trials"]]
+        assert (row["g"], row["h"]) == (diag.TABLE10["g"], diag.TABLE10["h"])
+        assert row["successes"] == sum(t["success"] for t in row["trials"])
+        assert row["battery"] == diag.stored(name)         # the battery row it is set against
