@@ -555,3 +555,89 @@ def test_squash_control_on_file_belongs_to_the_committed_code():
         assert (row["g"], row["h"]) == (diag.TABLE10["g"], diag.TABLE10["h"])
         assert row["successes"] == sum(t["success"] for t in row["trials"])
         assert row["battery"] == diag.stored(name)         # the battery row it is set against
+
+
+# ---------------------------------------------------------------- experiment 1 at table 1's settings (Chapter 16)
+
+def test_exp1_table1_setups_change_only_the_net_the_rate_and_the_gate_biases():
+    diag = load_diag("diag_hs97_1_table1")
+    weights = {(4, 1): 264, (3, 2): 276}                 # table 10, rows 1-1 to 1-5
+    for row, p in diag.TABLE1.items():
+        for rule, suffix in diag.RULES.items():
+            old = diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE + suffix]["setup"]
+            new = diag.table1_setup(row, rule)
+            assert new.spec.n_weights() == weights[(p["blocks"], p["cells"])]
+            assert (new.lr, new.output_gate_bias, new.max_sequences) == (p["lr"], p["ogb"], p["budget"])
+            assert len(new.output_gate_bias) == new.spec.n_blocks
+            assert new.max_sequences >= 2 * p["sequences"]            # the battery's budget rule
+            keep = lambda s: {k: v for k, v in s.__dict__.items()  # noqa: E731
+                              if k not in ("id", "spec", "lr", "output_gate_bias", "max_sequences")}
+            assert keep(new) == keep(old)
+            assert {k: v for k, v in new.spec.__dict__.items() if k not in ("n_blocks", "block_size")} \
+                == {k: v for k, v in old.spec.__dict__.items() if k not in ("n_blocks", "block_size")}
+        ob = diag.outbias_setup(rule)
+        assert ob.spec.bias_out and ob.spec.n_weights() == 276 + 7
+        assert {k: v for k, v in ob.__dict__.items() if k not in ("id", "spec")} == \
+            {k: v for k, v in old.__dict__.items() if k not in ("id", "spec")}
+
+
+@pytest.mark.parametrize("rule", ["per-sequence", "per-step"])
+def test_exp1_table1_watching_the_trainer_changes_nothing_and_keeps_the_last_nets(rule):
+    """run_with_nets gives the trainer's records unchanged, and each net it keeps is the trial's
+    net at its end: its frozen test on the trial's test set is the record's."""
+    diag = load_diag("diag_hs97_1_table1")
+    exp = diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE + diag.RULES[rule]]
+    setup = diag.hs97.Setup(**{**exp["setup"].__dict__, "max_sequences": 400})
+    seeds = diag.run_hs97.seeds_of(exp)[:3]
+    want = diag.runner_of(rule)(setup, seeds)
+    got, ends = diag.run_with_nets(setup, seeds, rule)
+    strip = lambda r: {k: v for k, v in r.__dict__.items() if k != "cpu_seconds"}  # noqa: E731
+    assert [strip(r) for r in got] == [strip(r) for r in want]
+    assert diag.hs97._evaluate.__name__ == "_evaluate"           # the trainer is restored
+    for net, train in ends:
+        assert train.B == setup.n_train and net.K == 1
+        m = diag.cell_measures(net, train, setup)
+        assert 0 <= m["hard_right"] <= 1 and 0 <= m["h_flat"] <= 1 and m["s_max"] >= m["s_hard"] >= 0
+        assert len(m["output_gate_bias"]) == setup.spec.n_blocks
+    # the kept net reproduces the record's frozen test (the trial's own test set, drawn second)
+    rngs = [np.random.default_rng(s) for s in seeds]
+    diag.tr.init_nets(setup.spec, rngs, scale=setup.scale, input_gate_bias=setup.input_gate_bias,
+                      output_gate_bias=setup.output_gate_bias)
+    [setup.sample(r, setup.n_train) for r in rngs]
+    tests = [setup.sample(r, setup.n_train) for r in rngs]
+    for rec, (net, _), test in zip(got, ends, tests):
+        wrong, _, _ = diag.hs97._evaluate(setup, net, [test])
+        assert int(wrong[0]) == rec.test_wrong
+
+
+def test_exp1_table1_quick_run():
+    diag = load_diag("diag_hs97_1_table1")
+    doc = diag.main(["--quick", "--only", "1-4-perstep", "outbias"])
+    assert set(doc["parts"]) == {"1-4-perstep", "outbias"}
+    assert doc["parts"]["1-4-perstep"]["rule"] == "per-step" and doc["parts"]["outbias"]["output_bias"]
+    assert all(len(p["trials"]) == 2 for p in doc["parts"].values())
+
+
+def test_exp1_table1_on_file_belongs_to_the_committed_code_and_the_battery():
+    diag = load_diag("diag_hs97_1_table1")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert sorted(doc["parts"]) == sorted(diag.PARTS)
+    seeds = diag.run_hs97.seeds_of(diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE])
+    for name, part in doc["parts"].items():
+        if name == "states":
+            continue
+        assert part["seeds"] == seeds == [t["seed"] for t in part["trials"]]
+        assert part["successes"] == sum(t["success"] for t in part["trials"])
+    assert doc["battery"] == {i: diag.stored(i) for i in (diag.BASE, diag.BASE + "-perstep")}
+    # part "states" re-ran the battery's own trials: record for record, the stored ones
+    for rule, r in doc["parts"]["states"]["rules"].items():
+        exp = diag.run_hs97.EXPERIMENTS_BY_ID[r["row"]]
+        fp, sh = diag.run_hs97.fingerprint(), diag.run_hs97.setup_hash(exp)
+        battery = {t["seed"]: t for t in diag.run_hs97.load_trials(r["row"])
+                   if t.get("fingerprint") == fp and t.get("setup_hash") == sh}
+        assert r["seeds"] == seeds and sorted(diag.EARLY) == sorted(int(n) for n in r["early"])
+        for t in r["trials"]:
+            b = battery[t["seed"]]
+            assert (t["success"], t["sequences"], t["test_wrong"]) == \
+                (b["success"], b["sequences"], b["test_wrong"])
