@@ -1,7 +1,7 @@
 """Experiment 1 at every LSTM setting of the paper's table 1, and what the battery's nets hold
 at the end (Chapter 16).
 
-    .venv/bin/python experiments/diag_hs97_1_table1.py                 # 11 parts, ~55 CPU-min
+    .venv/bin/python experiments/diag_hs97_1_table1.py                 # 14 parts, ~75 CPU-min
     .venv/bin/python experiments/diag_hs97_1_table1.py --only 1-1 states
     .venv/bin/python experiments/diag_hs97_1_table1.py --quick         # smoke run, nothing stored
 
@@ -26,6 +26,11 @@ the rate left as in ``hs97-1``. Budgets, fixed before the runs: 60,000 sequences
 Parts ``outbias`` and ``outbias-perstep`` test a mechanism (next paragraph): ``hs97-1`` with a
 bias weight on each of the 7 output units, which the paper's net (276 weights) does not have,
 everything else unchanged.
+
+Parts ``igb`` and ``igb-perstep`` switch on the paper's remedy for internal state drift
+(section 4: input gates biased towards zero at the start), which experiment 1 does not use
+(table 10: input-gate biases random): biases −1, −2, −3, one per block, as the output gates'
+are; and part ``states-igb`` measures those trials as ``states`` measures the battery's.
 
 Part ``states`` re-runs the battery's ``hs97-1`` and ``hs97-1-perstep`` trials themselves (a
 record-for-record check against the stored trials is in ``tests/test_experiments.py``) and
@@ -52,7 +57,6 @@ Writes ``results/hs97_diag/exp1_table1.json``. Two processes may share the file 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from dataclasses import asdict, replace
@@ -88,7 +92,12 @@ RULES = {"per-sequence": "", "per-step": "-perstep"}
 #: the mechanism control: ``hs97-1`` with a bias on each output unit (7 weights the paper's net
 #: does not have), so that no cell is needed as one
 OUTBIAS = "outbias"
-PARTS = [r + s for r in [*TABLE1, OUTBIAS] for s in RULES.values()] + ["states"]
+#: the drift control: ``hs97-1`` with the paper's remedy for internal state drift (its section 4:
+#: input gates biased towards zero at the start), which experiment 1 does not use (table 10:
+#: input-gate biases random); the biases, one per block, as the output gates' are
+IGB = "igb"
+IGB_BIAS = (-1.0, -2.0, -3.0)
+PARTS = [r + s for r in [*TABLE1, OUTBIAS, IGB] for s in RULES.values()] + ["states", "states-igb"]
 #: the budgets at which part ``states`` also measures the nets, early in training
 EARLY = (100, 300, 1000, 3000)
 SYMBOL = {c: reber.INDEX[c] for c in "TP"}
@@ -105,12 +114,18 @@ def table1_setup(row: str, rule: str, budget: int | None = None) -> hs97.Setup:
     return hs97.Setup(**kw)
 
 
-def outbias_setup(rule: str, budget: int | None = None) -> hs97.Setup:
-    """``hs97-1`` with biased output units, nothing else changed."""
+def control_setup(control: str, rule: str, budget: int | None = None) -> hs97.Setup:
+    """``hs97-1`` with biased output units (``control`` :data:`OUTBIAS`) or with input gates
+    biased by :data:`IGB_BIAS` (:data:`IGB`), nothing else changed."""
     base = run_hs97.EXPERIMENTS_BY_ID[BASE + RULES[rule]]["setup"]
-    assert not base.spec.bias_out, "the paper's net has no output bias"
-    kw = {**base.__dict__, "id": f"hs97-1-outbias{RULES[rule]}",
-          "spec": replace(base.spec, bias_out=True)}
+    assert not base.spec.bias_out and base.input_gate_bias is None, "the paper's net for task 1"
+    kw = {**base.__dict__, "id": f"hs97-1-{control}{RULES[rule]}"}
+    if control == OUTBIAS:
+        kw["spec"] = replace(base.spec, bias_out=True)
+    elif control == IGB:
+        kw["input_gate_bias"] = IGB_BIAS
+    else:
+        raise ValueError(f"control: expected {OUTBIAS!r} or {IGB!r}, got {control!r}")
     if budget is not None:
         kw["max_sequences"] = budget
     return hs97.Setup(**kw)
@@ -121,7 +136,7 @@ def runner_of(rule: str):
 
 
 def run_row(row: str, rule: str, seeds, budget=None, progress=None):
-    setup = outbias_setup(rule, budget) if row == OUTBIAS else table1_setup(row, rule, budget)
+    setup = control_setup(row, rule, budget) if row in (OUTBIAS, IGB) else table1_setup(row, rule, budget)
     return runner_of(rule)(setup, seeds, progress=progress)
 
 
@@ -192,34 +207,25 @@ def cell_measures(net: tr.TrialNets, strings, setup: hs97.Setup) -> dict:
                 sep=round(sep, 3))
 
 
-def run_states(seeds, budget=None, early=EARLY, progress=None) -> dict:
-    """Per rule: the battery's trials to their end (``trials``) and, run again to each budget
-    of ``early`` (``early``: {budget: trials}), each with its net's :func:`cell_measures`."""
+def run_states(seeds, budget=None, early=EARLY, progress=None, control=None) -> dict:
+    """Per rule: the battery's trials (or those of :func:`control_setup` ``control``) to their
+    end (``trials``) and, run again to each budget of ``early`` (``early``: {budget: trials}),
+    each with its net's :func:`cell_measures`."""
     out = {}
     for rule, suffix in RULES.items():
         exp = run_hs97.EXPERIMENTS_BY_ID[BASE + suffix]
+        full = exp["setup"] if control is None else control_setup(control, rule)
 
         def measured(n):
-            setup = exp["setup"] if n is None else replace(exp["setup"], max_sequences=n)
+            setup = full if n is None else replace(full, max_sequences=n)
             recs, ends = run_with_nets(setup, seeds, rule, progress=progress if n is None else None)
             return [dict(seed=r.seed, success=r.success, sequences=r.sequences,
                          test_wrong=r.test_wrong, **cell_measures(net, strings, setup))
                     for r, (net, strings) in zip(recs, ends)]
 
-        out[rule] = dict(row=exp["id"], seeds=list(seeds), trials=measured(budget),
+        out[rule] = dict(row=exp["id"], control=control, seeds=list(seeds), trials=measured(budget),
                          early={str(n): measured(n) for n in early})
     return out
-
-
-def stored(base_id: str) -> dict:
-    """The battery's row ``base_id`` as it stands (the trials ``results/summary.json`` counts)."""
-    exp = run_hs97.EXPERIMENTS_BY_ID[base_id]
-    fp, sh, seeds = run_hs97.fingerprint(), run_hs97.setup_hash(exp), set(run_hs97.seeds_of(exp))
-    recs = [r for r in run_hs97.load_trials(base_id) if r.get("fingerprint") == fp
-            and r.get("setup_hash") == sh and r["seed"] in seeds]
-    ok = [r["sequences"] for r in recs if r["success"]]
-    return dict(trials=len(recs), successes=len(ok),
-                median_sequences=float(np.median(ok)) if ok else None)
 
 
 def main(argv=None):
@@ -239,9 +245,9 @@ def main(argv=None):
     doc = {"parts": {}}
     for name in names:
         t0 = time.process_time()
-        if name == "states":
+        if name.startswith("states"):
             part = dict(rules=run_states(seeds, budget, early=EARLY[:1] if a.quick else EARLY,
-                                         progress=log))
+                                         progress=log, control=IGB if name == "states-igb" else None))
         else:
             rule = "per-step" if name.endswith("-perstep") else "per-sequence"
             row = name[:-len("-perstep")] if rule == "per-step" else name
@@ -253,6 +259,7 @@ def main(argv=None):
                         lr=p["lr"], output_gate_bias=list(p["ogb"]),
                         budget=budget or p["budget"],
                         output_bias=row == OUTBIAS,
+                        input_gate_bias=list(IGB_BIAS) if row == IGB else None,
                         published=dict(success_pct=p["pct"], sequences=p["sequences"],
                                        source="Table 1" if p["pct"] else None),
                         trials=[asdict(r) for r in recs], successes=len(ok),
@@ -263,12 +270,9 @@ def main(argv=None):
         if a.quick:
             doc["parts"][name] = part
             continue
-        doc = json.loads(OUT.read_text()) if OUT.exists() else {"parts": {}}   # another process's parts
-        doc["parts"][name] = part
-        doc["battery"] = {i: stored(i) for i in (BASE, BASE + "-perstep")}
-        doc["fingerprint"] = records.fingerprint_of(run_hs97.FINGERPRINT_FILES + [
-            "experiments/hs97_online.py", "experiments/diag_hs97_1_table1.py"])
-        OUT.write_text(json.dumps(doc, indent=1) + "\n")
+        doc = records.store_part(OUT, "parts", name, part, run_hs97.FINGERPRINT_FILES + [
+            "experiments/hs97_online.py", "experiments/diag_hs97_1_table1.py"],
+            battery={i: run_hs97.stored_row(i) for i in (BASE, BASE + "-perstep")})
     return doc
 
 

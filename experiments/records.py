@@ -93,3 +93,18 @@ def load_records() -> list[dict]:
         return []
     recs = [json.loads(p.read_text()) for p in RECORDS.glob("*.json")]
     return sorted(recs, key=lambda r: r["id"])
+
+
+def store_part(path: Path, section: str, name: str, part: dict, code_files, **extra) -> dict:
+    """Put ``part`` under ``doc[section][name]`` in the JSON file ``path`` and write it back with
+    the fingerprint of ``code_files`` (and the fields ``extra``): how a diagnostic script whose
+    parts run in separate processes (``--only``) shares one results file. The file is read just
+    before it is written, so parts another process wrote in the meantime are kept. Returns the
+    document."""
+    path = Path(path)
+    doc = json.loads(path.read_text()) if path.exists() else {}
+    doc.setdefault(section, {})[name] = part
+    doc.update(extra)
+    doc["fingerprint"] = fingerprint_of(code_files)
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    return doc

@@ -310,6 +310,29 @@ def _trial_file(exp_id: str) -> Path:
     return TRIALS_DIR / f"{exp_id}.jsonl"
 
 
+def current_trials(exp_id: str, fp: dict | None = None, sh: str | None = None) -> list[dict]:
+    """The stored trials of experiment ``exp_id`` that ``results/summary.json`` counts: produced
+    by the current library code and the experiment's current setup (or by the code of
+    fingerprint ``fp`` and the setup of hash ``sh``), one per seed of the row."""
+    exp = EXPERIMENTS_BY_ID[exp_id]
+    fp = fingerprint() if fp is None else fp
+    sh = setup_hash(exp) if sh is None else sh
+    seeds = set(seeds_of(exp))
+    return [r for r in load_trials(exp_id) if r.get("fingerprint") == fp
+            and r.get("setup_hash") == sh and r["seed"] in seeds]
+
+
+def stored_row(exp_id: str) -> dict:
+    """The battery's row ``exp_id`` as it stands (its :func:`current_trials`): ``trials``,
+    ``successes``, ``median_sequences`` of the successful trials and ``test_wrong_median``; what
+    the diagnostic scripts set their controls against."""
+    recs = current_trials(exp_id)
+    ok = [r["sequences"] for r in recs if r["success"]]
+    return dict(trials=len(recs), successes=len(ok),
+                median_sequences=float(np.median(ok)) if ok else None,
+                test_wrong_median=float(np.median([r["test_wrong"] for r in recs])) if recs else None)
+
+
 def load_trials(exp_id: str) -> list[dict]:
     f = _trial_file(exp_id)
     if not f.exists():
@@ -435,10 +458,7 @@ def summarise(fp: dict | None = None, setup_hashes: dict | None = None) -> list[
     fp = fingerprint() if fp is None else fp
     rows = []
     for exp in EXPERIMENTS:
-        sh = setup_hash(exp) if setup_hashes is None else setup_hashes[exp["id"]]
-        recs = [r for r in load_trials(exp["id"]) if r.get("fingerprint") == fp
-                and r.get("setup_hash") == sh]
-        recs = [r for r in recs if r["seed"] in set(seeds_of(exp))]
+        recs = current_trials(exp["id"], fp, None if setup_hashes is None else setup_hashes[exp["id"]])
         n = len(recs)
         k = sum(r["success"] for r in recs)
         seqs = [r["sequences"] for r in recs if r["success"]]

@@ -575,10 +575,16 @@ def test_exp1_table1_setups_change_only_the_net_the_rate_and_the_gate_biases():
             assert keep(new) == keep(old)
             assert {k: v for k, v in new.spec.__dict__.items() if k not in ("n_blocks", "block_size")} \
                 == {k: v for k, v in old.spec.__dict__.items() if k not in ("n_blocks", "block_size")}
-        ob = diag.outbias_setup(rule)
+        ob = diag.control_setup(diag.OUTBIAS, rule)
         assert ob.spec.bias_out and ob.spec.n_weights() == 276 + 7
         assert {k: v for k, v in ob.__dict__.items() if k not in ("id", "spec")} == \
             {k: v for k, v in old.__dict__.items() if k not in ("id", "spec")}
+        ig = diag.control_setup(diag.IGB, rule)
+        assert ig.input_gate_bias == diag.IGB_BIAS and old.input_gate_bias is None
+        assert {k: v for k, v in ig.__dict__.items() if k not in ("id", "input_gate_bias")} == \
+            {k: v for k, v in old.__dict__.items() if k not in ("id", "input_gate_bias")}
+    with pytest.raises(ValueError, match="control"):
+        diag.control_setup("nothing", "per-step")
 
 
 @pytest.mark.parametrize("rule", ["per-sequence", "per-step"])
@@ -612,9 +618,10 @@ def test_exp1_table1_watching_the_trainer_changes_nothing_and_keeps_the_last_net
 
 def test_exp1_table1_quick_run():
     diag = load_diag("diag_hs97_1_table1")
-    doc = diag.main(["--quick", "--only", "1-4-perstep", "outbias"])
-    assert set(doc["parts"]) == {"1-4-perstep", "outbias"}
+    doc = diag.main(["--quick", "--only", "1-4-perstep", "outbias", "igb-perstep"])
+    assert set(doc["parts"]) == {"1-4-perstep", "outbias", "igb-perstep"}
     assert doc["parts"]["1-4-perstep"]["rule"] == "per-step" and doc["parts"]["outbias"]["output_bias"]
+    assert doc["parts"]["igb-perstep"]["input_gate_bias"] == list(diag.IGB_BIAS)
     assert all(len(p["trials"]) == 2 for p in doc["parts"].values())
 
 
@@ -625,17 +632,16 @@ def test_exp1_table1_on_file_belongs_to_the_committed_code_and_the_battery():
     assert sorted(doc["parts"]) == sorted(diag.PARTS)
     seeds = diag.run_hs97.seeds_of(diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE])
     for name, part in doc["parts"].items():
-        if name == "states":
+        if name.startswith("states"):
             continue
         assert part["seeds"] == seeds == [t["seed"] for t in part["trials"]]
         assert part["successes"] == sum(t["success"] for t in part["trials"])
-    assert doc["battery"] == {i: diag.stored(i) for i in (diag.BASE, diag.BASE + "-perstep")}
+    assert doc["battery"] == {i: diag.run_hs97.stored_row(i) for i in (diag.BASE, diag.BASE + "-perstep")}
+    assert doc["parts"]["igb"]["input_gate_bias"] == list(diag.IGB_BIAS)
+    assert all(r["control"] == diag.IGB for r in doc["parts"]["states-igb"]["rules"].values())
     # part "states" re-ran the battery's own trials: record for record, the stored ones
     for rule, r in doc["parts"]["states"]["rules"].items():
-        exp = diag.run_hs97.EXPERIMENTS_BY_ID[r["row"]]
-        fp, sh = diag.run_hs97.fingerprint(), diag.run_hs97.setup_hash(exp)
-        battery = {t["seed"]: t for t in diag.run_hs97.load_trials(r["row"])
-                   if t.get("fingerprint") == fp and t.get("setup_hash") == sh}
+        battery = {t["seed"]: t for t in diag.run_hs97.current_trials(r["row"])}
         assert r["seeds"] == seeds and sorted(diag.EARLY) == sorted(int(n) for n in r["early"])
         for t in r["trials"]:
             b = battery[t["seed"]]
