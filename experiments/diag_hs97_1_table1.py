@@ -19,8 +19,8 @@ row   blocks x cells     rate   output-gate biases   table 1: success, sequences
 
 Each is run here as the battery runs ``hs97-1`` (the same 30 seeds, string sets, training order,
 criterion, through :func:`lstm_core.hs97.run_trials`), under both update rules (one change per
-string, and after every step: :func:`hs97_online.run_trials`), with everything but the net and
-the rate left as in ``hs97-1``. Budgets, fixed before the runs: 60,000 sequences as in
+string, and after every step: :func:`hs97_online.run_trials`); only the net, the rate and the
+output-gate biases differ from ``hs97-1``. Budgets, fixed before the runs: 60,000 sequences as in
 ``hs97-1``, and for row 1-1 80,000 (at least twice the paper's mean, the battery's rule).
 
 Parts ``outbias`` and ``outbias-perstep`` test a mechanism (next paragraph): ``hs97-1`` with a
