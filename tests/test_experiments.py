@@ -647,3 +647,128 @@ def test_exp1_table1_on_file_belongs_to_the_committed_code_and_the_battery():
             b = battery[t["seed"]]
             assert (t["success"], t["sequences"], t["test_wrong"]) == \
                 (b["success"], b["sequences"], b["test_wrong"])
+
+
+# ---------------------------------------------------------------- experiment 1's wiring, and the F rows without gate sources (Chapter 16)
+
+#: weights of hs97-1 with each set of changes (the paper's 3 x 2 net: 276, table 10)
+WIRING_WEIGHTS = {"": 276, "nogate": 204, "bias": 289, "bias-nogate": 217, "4x2": 432,
+                  "nogate-4x2": 304, "bias-4x2": 447, "bias-nogate-4x2": 319}
+
+
+def _wiring_name(part):
+    return part[:-len("-perstep")] if part.endswith("-perstep") else part
+
+
+def test_exp1_wiring_setups_change_only_what_their_names_say():
+    diag = load_diag("diag_hs97_1_wiring")
+    for part in diag.PARTS:
+        got, rule = diag.changes_of(part)
+        old = diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE + diag.t1.RULES[rule]]["setup"]
+        new = diag.wiring_setup(part)
+        assert new.spec.n_weights() == WIRING_WEIGHTS[_wiring_name(part)]
+        changed = {"id", "spec"} | ({"output_gate_bias"} if "4x2" in got else set())
+        keep = lambda s: {k: v for k, v in s.__dict__.items() if k not in changed}  # noqa: E731
+        assert keep(new) == keep(old)
+        assert len(new.output_gate_bias) == new.spec.n_blocks
+        assert isinstance(new.spec, diag.NoGateSources) == ("nogate" in got)
+        spec_changed = ({"bias_cells", "bias_out"} if "bias" in got else set()) | \
+            ({"n_blocks"} if "4x2" in got else set())
+        assert {k: v for k, v in new.spec.__dict__.items() if k not in spec_changed} == \
+            {k: v for k, v in old.spec.__dict__.items() if k not in spec_changed}
+        # the mask removes exactly the gate-activation columns of the cells' and gates' weights
+        plain = diag.tr.NetSpec(**{f: getattr(new.spec, f) for f in new.spec.__dataclass_fields__})
+        m, p = new.spec.masks(), plain.masks()
+        I, C, G = plain.n_in, plain.n_cells, plain.n_gates
+        for n in m:
+            gate_cols = np.zeros(m[n].shape[1], bool)
+            if n != "W_k":
+                gate_cols[I + C:I + C + G] = "nogate" in got
+            assert np.array_equal(m[n][:, ~gate_cols], p[n][:, ~gate_cols])
+            assert not m[n][:, gate_cols].any()
+    for bad in ("nogates", "bias-4x1", ""):
+        with pytest.raises(ValueError, match="part"):
+            diag.changes_of(bad)
+
+
+def test_exp1_wiring_masked_weights_start_and_stay_zero_the_others_drawn_as_before():
+    diag = load_diag("diag_hs97_1_wiring")
+    setup = diag.hs97.Setup(**{**diag.wiring_setup("nogate").__dict__, "max_sequences": 300})
+    plain = diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE]["setup"]
+    seeds = diag.run_hs97.seeds_of(diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE])[:2]
+    init = lambda spec: diag.tr.init_nets(  # noqa: E731
+        spec, [np.random.default_rng(s) for s in seeds], scale=plain.scale,
+        output_gate_bias=plain.output_gate_bias)
+    a, b = init(setup.spec), init(plain.spec)
+    masks = setup.spec.masks()
+    for n, w in a.arrays().items():
+        assert np.array_equal(w, b.arrays()[n] * masks[n])
+    _, ends = diag.t1.run_with_nets(setup, seeds, "per-sequence")
+    for net, _ in ends:
+        for n, w in net.arrays().items():
+            assert not w[0][masks[n] == 0].any()
+        assert np.abs(net.W_c[0][masks["W_c"] > 0]).max() > 0
+
+
+def test_exp1_wiring_quick_run():
+    diag = load_diag("diag_hs97_1_wiring")
+    doc = diag.main(["--quick", "--only", "nogate-perstep", "bias-4x2"])
+    assert set(doc["parts"]) == {"nogate-perstep", "bias-4x2"}
+    p, q = doc["parts"]["nogate-perstep"], doc["parts"]["bias-4x2"]
+    assert p["rule"] == "per-step" and p["weights"] == 204 and q["blocks"] == 4
+    assert q["output_gate_bias"] == list(diag.OGB_4)
+    for part in (p, q):
+        assert len(part["trials"]) == 2
+        assert all(0 <= t["hard_right"] <= 1 and 0 <= t["h_flat"] <= 1 for t in part["trials"])
+
+
+def test_exp1_wiring_on_file_belongs_to_the_committed_code_and_the_battery():
+    diag = load_diag("diag_hs97_1_wiring")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert "experiments/diag_hs97_1_wiring.py" in doc["fingerprint"]
+    assert sorted(doc["parts"]) == sorted(diag.PARTS)
+    seeds = diag.run_hs97.seeds_of(diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE])
+    for name, part in doc["parts"].items():
+        assert part["seeds"] == seeds == [t["seed"] for t in part["trials"]]
+        assert part["successes"] == sum(t["success"] for t in part["trials"])
+        assert part["weights"] == WIRING_WEIGHTS[_wiring_name(name)]
+        assert part["budget"] == diag.run_hs97.EXPERIMENTS_BY_ID[diag.BASE]["setup"].max_sequences
+    assert doc["battery"] == {i: diag.run_hs97.stored_row(i) for i in (diag.BASE, diag.BASE + "-perstep")}
+
+
+def test_gate_sources_control_masks_only_the_gate_columns():
+    diag = load_diag("diag_hs97_gate_sources")
+    for row in diag.ROWS:
+        old = diag.run_hs97.EXPERIMENTS_BY_ID[row]["setup"]
+        new = diag.nogate_setup(row)
+        assert {k: v for k, v in new.__dict__.items() if k not in ("id", "spec")} == \
+            {k: v for k, v in old.__dict__.items() if k not in ("id", "spec")}
+        assert new.spec.__dict__ == old.spec.__dict__
+        lost = (old.spec.n_cells + 2 * old.spec.n_blocks) * old.spec.n_gates   # gates x (cells + gates)
+        assert old.spec.n_weights() - new.spec.n_weights() == lost
+    assert diag.nogate_setup("hs97-2c-q100").spec.n_weights() == 640       # the paper's 664 - 24
+    with pytest.raises(ValueError, match="row"):
+        diag.nogate_setup("hs97-2a")                                         # connectivity B
+
+
+def test_gate_sources_control_quick_run():
+    diag = load_diag("diag_hs97_gate_sources")
+    doc = diag.main(["--quick", "--only", "hs97-6a"])
+    row = doc["rows"]["hs97-6a"]
+    assert len(row["trials"]) == 2 and row["budget"] == 300
+    assert row["battery"] == diag.run_hs97.stored_row("hs97-6a")
+
+
+def test_gate_sources_control_on_file_belongs_to_the_committed_code():
+    diag = load_diag("diag_hs97_gate_sources")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert sorted(doc["rows"]) == sorted(diag.ROWS)
+    for name, row in doc["rows"].items():
+        exp = diag.run_hs97.EXPERIMENTS_BY_ID[name]
+        assert row["seeds"] == diag.run_hs97.seeds_of(exp) == [t["seed"] for t in row["trials"]]
+        assert row["successes"] == sum(t["success"] for t in row["trials"])
+        assert row["budget"] == exp["setup"].max_sequences
+        assert row["battery"] == diag.run_hs97.stored_row(name)
+        assert row["weights"] == diag.nogate_setup(name).spec.n_weights()
