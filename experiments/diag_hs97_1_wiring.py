@@ -43,7 +43,6 @@ share the file (``--only``).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import asdict, dataclass, fields, replace
@@ -129,26 +128,18 @@ def run_part(part: str, seeds, budget=None, progress=None) -> dict:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="2 trials, 300 sequences, nothing stored")
-    ap.add_argument("--only", nargs="*", default=None, help=f"some parts of {PARTS}")
-    a = ap.parse_args(argv)
-    names = a.only or PARTS
-    for name in names:
-        if name not in PARTS:
-            sys.exit(f"--only: unknown part {name!r}; known: {PARTS}")
+    quick, names = records.diagnostic_args(argv, __doc__, PARTS)
     seeds = run_hs97.seeds_of(run_hs97.EXPERIMENTS_BY_ID[BASE])
-    seeds = seeds[:2] if a.quick else seeds
-    budget = 300 if a.quick else None
-    log = lambda r: print(f"[{time.strftime('%H:%M:%S')}] seed {r.seed}: success {r.success} "  # noqa: E731
-                          f"after {r.sequences:,d}", flush=True)
+    seeds = seeds[:2] if quick else seeds
+    budget = 300 if quick else None
+    log = records.trial_logger()
     doc = {"parts": {}}
     for name in names:
         t0 = time.process_time()
         part = run_part(name, seeds, budget, progress=log)
         part["cpu_seconds"] = round(time.process_time() - t0, 1)
         print(f"{name}: {part['successes']}/{len(seeds)} ({part['weights']} weights)", flush=True)
-        if a.quick:
+        if quick:
             doc["parts"][name] = part
             continue
         doc = records.store_part(OUT, "parts", name, part, run_hs97.FINGERPRINT_FILES + [

@@ -24,7 +24,6 @@ share the file (``--only``).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import asdict, fields, replace
@@ -66,26 +65,18 @@ def run_row(row: str, seeds, budget=None, progress=None) -> dict:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="2 trials, 300 sequences, nothing stored")
-    ap.add_argument("--only", nargs="*", default=None, help=f"some rows of {ROWS}")
-    a = ap.parse_args(argv)
-    names = a.only or ROWS
-    for name in names:
-        if name not in ROWS:
-            sys.exit(f"--only: unknown row {name!r}; known: {ROWS}")
+    quick, names = records.diagnostic_args(argv, __doc__, ROWS, what="rows")
     doc = {"rows": {}}
     for name in names:
         seeds = run_hs97.seeds_of(run_hs97.EXPERIMENTS_BY_ID[name])
-        seeds = seeds[:2] if a.quick else seeds
-        log = lambda r, n=name: print(f"[{time.strftime('%H:%M:%S')}] {n} seed {r.seed}: "  # noqa: E731
-                                      f"success {r.success} after {r.sequences:,d}", flush=True)
+        seeds = seeds[:2] if quick else seeds
+        log = records.trial_logger(f"{name} ")
         t0 = time.process_time()
-        part = run_row(name, seeds, 300 if a.quick else None, progress=log)
+        part = run_row(name, seeds, 300 if quick else None, progress=log)
         part["cpu_seconds"] = round(time.process_time() - t0, 1)
         print(f"{name} without gate sources: {part['successes']}/{len(seeds)} "
               f"(battery {part['battery']['successes']}/{part['battery']['trials']})", flush=True)
-        if a.quick:
+        if quick:
             doc["rows"][name] = part
             continue
         doc = records.store_part(OUT, "rows", name, part, run_hs97.FINGERPRINT_FILES + [

@@ -108,3 +108,31 @@ def store_part(path: Path, section: str, name: str, part: dict, code_files, **ex
     doc["fingerprint"] = fingerprint_of(code_files)
     path.write_text(json.dumps(doc, indent=1) + "\n")
     return doc
+
+
+def diagnostic_args(argv, doc: str, names, what: str = "parts"):
+    """The command line every diagnostic script shares: ``--quick`` (2 trials, 300 sequences,
+    nothing stored) and ``--only NAME…`` (some of ``names``). Returns ``(quick, chosen)``, the
+    chosen names in the order given (all of ``names`` without ``--only``); an unknown name ends
+    the script with a message naming it and the known ones."""
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="2 trials, 300 sequences, nothing stored")
+    ap.add_argument("--only", nargs="*", default=None, help=f"some {what} of {list(names)}")
+    a = ap.parse_args(argv)
+    chosen = a.only or list(names)
+    for name in chosen:
+        if name not in names:
+            sys.exit(f"--only: unknown {what[:-1]} {name!r}; known: {list(names)}")
+    return a.quick, chosen
+
+
+def trial_logger(prefix: str = ""):
+    """``progress(record)`` for a trainer: one timestamped line per finished trial."""
+    import time
+
+    def log(r):
+        print(f"[{time.strftime('%H:%M:%S')}] {prefix}seed {r.seed}: success {r.success} "
+              f"after {r.sequences:,d}", flush=True)
+    return log
