@@ -37,7 +37,8 @@ def compare(old_fp: dict, new_fp: dict | None = None) -> dict:
     """Pair each experiment's trials of the current code with those of the code whose library
     fingerprint per experiment is ``old_fp`` (``{id: fingerprint}``), by seed. With ``new_fp``
     (the same form) the later run is that code's instead of the current code's: an earlier
-    re-run, checked again from the per-trial files, which keep every run's records.
+    re-run, checked again from the per-trial files, which keep every run's records. Rows the
+    old run did not have (absent from ``old_fp``) are left out.
 
     Returns ``{"rows": [{"id", "trials", "paired", "identical", "cpu_min_before",
     "cpu_min_now"}], "paired", "identical", "cpu_min_before", "cpu_min_now", "lpt_h_before",
@@ -47,6 +48,8 @@ def compare(old_fp: dict, new_fp: dict | None = None) -> dict:
     rows = []
     for exp in R.EXPERIMENTS:
         rid, sh = exp["id"], R.setup_hash(exp)
+        if rid not in old_fp:
+            continue                  # a row added after the old run: nothing to pair it with
         fp = current if new_fp is None else new_fp.get(rid)
         recs = R.load_trials(rid)
         new, old = {}, {}

@@ -128,6 +128,32 @@ def test_summary_schema_and_required_rows():
             assert len(r["success_sequences"]) == r["successes"]
 
 
+@pytest.mark.parametrize("control, base", [("hs97-4-T100-b8", "hs97-4-T100"),
+                                           ("hs97-6a-b8", "hs97-6a"),
+                                           ("hs97-4-T500-b1", "hs97-4-T500"),
+                                           ("hs97-6b-b1", "hs97-6b")])
+def test_minibatch_controls_change_only_the_batch_and_the_rate(control, base):
+    """Each control of the minibatch departure is its base row with another number of sequences
+    per update, the rate per sequence kept (summed gradients: lr / batch_size is the paper's)."""
+    script = load_script()
+    c, b = (script.EXPERIMENTS_BY_ID[i]["setup"].as_dict() for i in (control, base))
+    changed = {k for k in c if k != "id" and c[k] != b[k]}
+    assert changed == {"batch_size", "lr"}
+    assert {c["batch_size"], b["batch_size"]} == {1, script.B8}
+    assert c["lr"] / c["batch_size"] == pytest.approx(b["lr"] / b["batch_size"])
+    assert script.EXPERIMENTS_BY_ID[control]["trials"] == script.EXPERIMENTS_BY_ID[base]["trials"]
+    assert script.seeds_of(script.EXPERIMENTS_BY_ID[control]) == \
+        script.seeds_of(script.EXPERIMENTS_BY_ID[base])
+
+
+def test_the_two_hour_run_leaves_out_only_the_slow_controls():
+    script = load_script()
+    every = {e["id"] for e in script.EXPERIMENTS}
+    assert set(script.battery_ids()) == every - set(script.SLOW_CONTROLS)
+    assert set(script.battery_ids(with_slow_controls=True)) == every
+    assert set(script.SLOW_CONTROLS) <= every
+
+
 def test_every_trial_record_names_its_seed_and_code():
     script = load_script()
     for exp in script.EXPERIMENTS:
