@@ -132,7 +132,8 @@ def test_summary_schema_and_required_rows():
                                            ("hs97-6a-b8", "hs97-6a"),
                                            ("hs97-4-T500-b1", "hs97-4-T500"),
                                            ("hs97-6b-b1", "hs97-6b"),
-                                           ("hs97-2c-q1000-b1", "hs97-2c-q1000")])
+                                           ("hs97-2c-q1000-b1", "hs97-2c-q1000"),
+                                           ("hs97-5-n140-b1", "hs97-5-n140")])
 def test_minibatch_controls_change_only_the_batch_and_the_rate(control, base):
     """Each control of the minibatch departure is its base row with another number of sequences
     per update, the rate per sequence kept (summed gradients: lr / batch_size is the paper's)."""
