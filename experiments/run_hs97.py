@@ -132,11 +132,6 @@ EXPERIMENTS = [
        spec=tr.NetSpec(104, 2, 2, 1, **NONE), task="distractor_long_lag",
        task_kwargs=dict(q=1000, p=100), scale=0.2, lr=0.01 * B8, batch_size=B8, stop="streak",
        tol=0.2, max_sequences=300_000, n_test=512),
-    _e("hs97-2c-q1000-b1", 16, dict(success_pct=100, sequences=135000, source="Table 3 (q = 1000, p = 100)"),
-       [STREAK_NOTE, "5 trials (the paper: 20)", B1_NOTE.format(base="hs97-2c-q1000")], 5,
-       spec=tr.NetSpec(104, 2, 2, 1, **NONE), task="distractor_long_lag",
-       task_kwargs=dict(q=1000, p=100), scale=0.2, lr=0.01, stop="streak",
-       tol=0.2, max_sequences=300_000, n_test=512),
     _e("hs97-3a", 16, dict(success_pct=100, sequences=27380, source="Table 4 (T = 100, N = 3, ST1)"),
        ["frozen test on 256 fresh sequences every 100 training sequences (ST1)"], 10,
        spec=tr.NetSpec(1, 1, 3, 1, **B1), task="two_sequence", task_kwargs=dict(T=100, N=3),
@@ -160,20 +155,11 @@ EXPERIMENTS = [
        spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="adding", task_kwargs=dict(T=500), scale=0.1,
        input_gate_bias=(-3, -6), lr=0.5 * B8, batch_size=B8, stop="window", tol=0.04, beta=0.01,
        max_sequences=420_000),
-    _e("hs97-4-T500-b1", 16, dict(success_pct=100, sequences=209000, source="Table 7 (T = 500)"),
-       [B1_NOTE.format(base="hs97-4-T500")], 10,
-       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="adding", task_kwargs=dict(T=500), scale=0.1,
-       input_gate_bias=(-3, -6), lr=0.5, stop="window", tol=0.04, beta=0.01,
-       max_sequences=420_000),
     _e("hs97-5-n140", 16, dict(success_pct=100, sequences=482000, source="Table 8 (n_seq = 140)"),
        [BATCH_NOTE], 10,
        spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="multiplication", task_kwargs=dict(T=100),
        scale=0.1, lr=0.1 * B8, batch_size=B8, stop="count", tol=0.04, n_seq=140,
        max_sequences=1_000_000),
-    _e("hs97-5-n140-b1", 16, dict(success_pct=100, sequences=482000, source="Table 8 (n_seq = 140)"),
-       [B1_NOTE.format(base="hs97-5-n140")], 10,
-       spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="multiplication", task_kwargs=dict(T=100),
-       scale=0.1, lr=0.1, stop="count", tol=0.04, n_seq=140, max_sequences=1_000_000),
     _e("hs97-5-n13", 16, dict(success_pct=100, sequences=1273000, source="Table 8 (n_seq = 13)"),
        [BATCH_NOTE], 10,
        spec=tr.NetSpec(2, 1, 2, 2, **ALL), task="multiplication", task_kwargs=dict(T=100),
@@ -184,22 +170,33 @@ EXPERIMENTS = [
        spec=tr.NetSpec(8, 4, 2, 2, **ALL), task="temporal_order", task_kwargs=dict(n_relevant=2),
        scale=0.1, input_gate_bias=(-2, -4), lr=0.5, stop="window", tol=0.3, beta=0.1,
        max_sequences=150_000),
-    _e("hs97-6a-b8", 16, dict(success_pct=100, sequences=31390, source="Table 9 (task 6a)"),
-       ["control for the minibatch departure on a row that meets its bar: as hs97-6a, " + BATCH_NOTE], 20,
-       spec=tr.NetSpec(8, 4, 2, 2, **ALL), task="temporal_order", task_kwargs=dict(n_relevant=2),
-       scale=0.1, input_gate_bias=(-2, -4), lr=0.5 * B8, batch_size=B8, stop="window", tol=0.3,
-       beta=0.1, max_sequences=150_000),
     _e("hs97-6b", 16, dict(success_pct=100, sequences=571100, source="Table 9 (task 6b)"),
        [BATCH_NOTE], 10,
        spec=tr.NetSpec(8, 8, 3, 2, **ALL), task="temporal_order", task_kwargs=dict(n_relevant=3),
        scale=0.1, input_gate_bias=(-2, -4, -6), lr=0.1 * B8, batch_size=B8, stop="window", tol=0.3,
        beta=0.1, max_sequences=1_200_000),
-    _e("hs97-6b-b1", 16, dict(success_pct=100, sequences=571100, source="Table 9 (task 6b)"),
-       [B1_NOTE.format(base="hs97-6b")], 10,
-       spec=tr.NetSpec(8, 8, 3, 2, **ALL), task="temporal_order", task_kwargs=dict(n_relevant=3),
-       scale=0.1, input_gate_bias=(-2, -4, -6), lr=0.1, stop="window", tol=0.3,
-       beta=0.1, max_sequences=1_200_000),
 ]
+
+
+def _batch_control(base_id: str, batch_size: int, departures: list[str]) -> dict:
+    """A control of the minibatch departure: row ``base_id`` with ``batch_size`` sequences per
+    update and the rate that keeps the rate per sequence (the gradients are summed), id
+    ``<base_id>-b<batch_size>``; nothing else changes."""
+    base = next(e for e in EXPERIMENTS if e["id"] == base_id)
+    s, id_ = base["setup"], f"{base_id}-b{batch_size}"
+    return dict(base, id=id_, departures=departures,
+                setup=hs97.Setup(**{**s.__dict__, "id": id_, "batch_size": batch_size,
+                                    "lr": s.lr / s.batch_size * batch_size}))
+
+
+for _base, _b, _deps in [
+        ("hs97-2c-q1000", 1, [STREAK_NOTE, "5 trials (the paper: 20)", B1_NOTE.format(base="hs97-2c-q1000")]),
+        ("hs97-4-T500", 1, [B1_NOTE.format(base="hs97-4-T500")]),
+        ("hs97-5-n140", 1, [B1_NOTE.format(base="hs97-5-n140")]),
+        ("hs97-6a", B8, ["control for the minibatch departure on a row that meets its bar: as hs97-6a, "
+                         + BATCH_NOTE]),
+        ("hs97-6b", 1, [B1_NOTE.format(base="hs97-6b")])]:
+    EXPERIMENTS.insert([e["id"] for e in EXPERIMENTS].index(_base) + 1, _batch_control(_base, _b, _deps))
 
 # --------------------------------------------------------------------------------------------
 # Baselines trained one trial at a time with lstm_core's own layers (full BPTT where stated)
