@@ -467,6 +467,64 @@ def test_exp2c_diagnosis_on_file_is_the_battery_run():
     assert [t["seed"] for t in ctl["trials"]] == doc["seeds"]
 
 
+# ---------------------------------------------------------------- experiment 6b, diagnosed (Chapter 16)
+
+@pytest.mark.parametrize("args", [[], ["--solved"], ["--row", "hs97-6b-b1"]])
+def test_exp6b_diagnosis_quick_run_measures_states_outputs_and_steps(args):
+    doc = load_diag("diag_hs97_6b").main(["--quick"] + args)
+    assert [c["sequences"] for c in doc["checkpoints"]] == [0, 40, 80]
+    for c in doc["checkpoints"]:
+        for t in c["trials"]:
+            assert 0 <= t["wrong"] <= doc["n_test"] and 0 <= t["sat"] <= 1
+            assert 0 < t["y_sum"] < 8 and t["abs_s"] >= 0 and t["drift"] >= 0
+            assert len(t["igb"]) == len(t["ogb"]) == 3
+    assert all(t["step_max"] > 0 for t in doc["checkpoints"][-1]["trials"])
+
+
+def test_exp6b_distractor_steps_leave_out_the_first_the_relevant_and_the_trigger():
+    diag = load_diag("diag_hs97_6b")
+    b = diag.hs97.SAMPLERS["temporal_order"](np.random.default_rng(2), 8, n_relevant=3)
+    keep = diag.distractor_steps(b.lengths, b.info["positions"], b.t.shape[0])
+    sym = b.x.argmax(axis=2)                       # 0 E, 1 B, 2-5 a-d, 6-7 X/Y
+    for k in range(8):
+        L = b.lengths[k]
+        assert keep[:L, k].tolist() == [2 <= s <= 5 for s in sym[:L, k]][:L - 1] + [False]
+        assert not keep[L:, k].any()
+
+
+@pytest.mark.parametrize("row", ["hs97-6b"])
+def test_exp6b_diagnosis_on_file_is_the_battery_run(row):
+    """The re-run's learning curves are the battery's, number for number, and its nets end where
+    the battery's failed trials ended (the row, and its control by the paper's rule)."""
+    diag = load_diag("diag_hs97_6b")
+    doc = json.loads(diag.ROWS[row].read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert doc["experiment"] == row
+    battery = {r["seed"]: r for r in diag.run_hs97.current_trials(row)}
+    assert doc["seeds"] == diag.failed_seeds(row) and len(doc["seeds"]) > 0
+    last = doc["checkpoints"][-1]
+    assert last["sequences"] == doc["budget"] == battery[doc["seeds"][0]]["sequences"]
+    for seed, t, curve in zip(doc["seeds"], last["trials"], doc["curves"]):
+        assert not battery[seed]["success"] and t["wrong"] == battery[seed]["test_wrong"]
+        assert curve == battery[seed]["curve"]
+
+
+def test_exp6b_solved_diagnosis_on_file_is_the_battery_run():
+    """The solved trials, re-run: their curves are the battery's up to the stop, and at the
+    update after which each met the stop criterion the frozen test is the battery's."""
+    diag = load_diag("diag_hs97_6b")
+    doc = json.loads(diag.OUT_SOLVED.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    battery = {r["seed"]: r for r in diag.run_hs97.current_trials(diag.EXP)}
+    assert dict(zip(doc["seeds"], doc["stops"])) == diag.solved_stops() and doc["seeds"]
+    at = {c["sequences"]: c for c in doc["checkpoints"]}
+    for k, (seed, stop, curve) in enumerate(zip(doc["seeds"], doc["stops"], doc["curves"])):
+        b = battery[seed]
+        assert b["success"] and b["sequences"] == stop
+        assert at[stop]["trials"][k]["wrong"] == b["test_wrong"]
+        assert curve[:len(b["curve"])] == b["curve"]
+
+
 # ---------------------------------------------------------------- experiment 1, next-symbol targets (Chapter 16)
 
 def test_exp1_next_symbol_targets_are_the_next_input_and_the_closing_e():
