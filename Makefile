@@ -30,7 +30,7 @@ help:
 	@echo "make lab        JupyterLab on the chapters"
 	@echo "make bench      LSTM speed benchmark (optional deps: benchmarks/requirements.txt)"
 	@echo "make experiments the 1997 battery of Chapter 16 (both cores, resumable; 1.9 hours measured)"
-	@echo "make experiments-all  the battery and its four slow controls (about 4 hours)"
+	@echo "make experiments-all  the battery and its five slow controls (about 5.4 CPU-hours more)"
 	@echo "make student    the student edition without solutions, and its website (_build/student)"
 	@echo "make grade SUBMISSION=dir   grade a student repository: dir/grade.json, dir/grade.md (STRICT=1)"
 
@@ -92,7 +92,7 @@ bench: $(STAMP)
 experiments: $(STAMP)
 	$(PY) experiments/run_hs97.py
 
-# ... and the four controls that run the paper's one-sequence rule on long rows (about 4 CPU-hours more)
+# ... and the five controls that run the paper's one-sequence rule on the minibatch rows (about 5.4 CPU-hours more)
 experiments-all: $(STAMP)
 	$(PY) experiments/run_hs97.py --all
 

@@ -133,7 +133,8 @@ def test_summary_schema_and_required_rows():
                                            ("hs97-4-T500-b1", "hs97-4-T500"),
                                            ("hs97-6b-b1", "hs97-6b"),
                                            ("hs97-2c-q1000-b1", "hs97-2c-q1000"),
-                                           ("hs97-5-n140-b1", "hs97-5-n140")])
+                                           ("hs97-5-n140-b1", "hs97-5-n140"),
+                                           ("hs97-5-n13-b1", "hs97-5-n13")])
 def test_minibatch_controls_change_only_the_batch_and_the_rate(control, base):
     """Each control of the minibatch departure is its base row with another number of sequences
     per update, the rate per sequence kept (summed gradients: lr / batch_size is the paper's)."""
@@ -492,7 +493,7 @@ def test_exp6b_distractor_steps_leave_out_the_first_the_relevant_and_the_trigger
         assert not keep[L:, k].any()
 
 
-@pytest.mark.parametrize("row", ["hs97-6b"])
+@pytest.mark.parametrize("row", ["hs97-6b", "hs97-6b-b1"])
 def test_exp6b_diagnosis_on_file_is_the_battery_run(row):
     """The re-run's learning curves are the battery's, number for number, and its nets end where
     the battery's failed trials ended (the row, and its control by the paper's rule)."""
