@@ -2,7 +2,7 @@
 
     .venv/bin/python experiments/diag_hs97_6b.py            # the battery's 4 failed trials, ~14 CPU-min
     .venv/bin/python experiments/diag_hs97_6b.py --solved   # its 6 solved trials, ~7 CPU-min
-    .venv/bin/python experiments/diag_hs97_6b.py --row hs97-6b-b1   # the paper's rule, ~50 CPU-min
+    .venv/bin/python experiments/diag_hs97_6b.py --row hs97-6b-b1   # the paper's rule, ~40 CPU-min
     .venv/bin/python experiments/diag_hs97_6b.py --quick    # smoke run, nothing stored
 
 The battery's ``hs97-6b`` trials that failed are re-run here exactly: the same seeds, initial
