@@ -607,6 +607,78 @@ def test_exp2a_init_control_on_file_belongs_to_the_committed_code():
         assert row["battery"] == diag.stored(row["base"])     # the battery row it is set against
 
 
+# ---------------------------------------------------------------- experiment 2b, the error at the end only (Chapter 16)
+
+@pytest.mark.parametrize("hot", [False, True])
+def test_exp2b_end_only_keeps_the_inputs_and_the_end_targets(hot):
+    diag = load_diag("diag_hs97_2b")
+    b = diag.hs97.random_long_lag(np.random.default_rng(3), 5, p=12, hot=hot)
+    e = diag.end_only(b)
+    assert e.x is b.x and e.info is b.info and np.array_equal(e.lengths, b.lengths)
+    assert np.all(e.mask[-1] == 1) and not e.mask[:-1].any()
+    assert np.array_equal(e.t[-1], b.t[-1]) and b.t[:-1].any() and not e.t[:-1].any()
+
+
+def test_exp2b_end_only_task_is_registered_only_inside_the_block():
+    diag = load_diag("diag_hs97_2b")
+    base = diag.run_hs97.EXPERIMENTS_BY_ID["hs97-2b"]["setup"]
+    setup = diag.hs97.Setup(**{**base.__dict__, "task": diag.TASK})
+    before = dict(diag.hs97.SAMPLERS), dict(diag.hs97.HOT_SAMPLERS)
+    with diag.end_only_task():
+        for hot in (False, True):
+            got = setup.sample(np.random.default_rng(5), 4, hot=hot)
+            want = base.sample(np.random.default_rng(5), 4, hot=hot)     # the same draws
+            x_got, x_want = (b.x.sym if hot else b.x for b in (got, want))
+            assert np.array_equal(x_got, x_want)
+            assert np.array_equal(got.mask, want.info["score"])
+            assert np.array_equal(got.t, want.t * want.info["score"])
+    assert (dict(diag.hs97.SAMPLERS), dict(diag.hs97.HOT_SAMPLERS)) == before
+    assert diag.TASK not in diag.hs97.SAMPLERS
+
+
+def test_exp2b_end_only_control_without_the_change_is_the_battery_trainer():
+    """run_row(end=False) is the battery's trainer for hs97-2b, record for record."""
+    diag = load_diag("diag_hs97_2b")
+    base = "hs97-2b"
+    exp = diag.run_hs97.EXPERIMENTS_BY_ID[base]
+    seeds = diag.run_hs97.seeds_of(exp)[:2]
+    setup = diag.hs97.Setup(**{**exp["setup"].__dict__, "max_sequences": 1000, "n_test": 64})
+    want = diag.hs97.run_trials(setup, seeds)
+    diag.run_hs97.EXPERIMENTS_BY_ID[base] = dict(exp, setup=setup)
+    try:
+        got = diag.run_row(base, seeds, end=False)
+        changed = diag.run_row(base, seeds, end=True)
+    finally:
+        diag.run_hs97.EXPERIMENTS_BY_ID[base] = exp
+    strip = lambda r: {k: v for k, v in r.__dict__.items() if k != "cpu_seconds"}  # noqa: E731
+    assert [strip(r) for r in got] == [strip(r) for r in want]
+    assert all(len(r.curve) == 1 for r in want)
+    assert [r.curve for r in changed] != [r.curve for r in want]
+    assert diag.TASK not in diag.hs97.SAMPLERS
+
+
+def test_exp2b_end_only_quick_run_stores_nothing(tmp_path, monkeypatch):
+    diag = load_diag("diag_hs97_2b")
+    monkeypatch.setattr(diag, "OUT", tmp_path / "exp2b.json")
+    doc = diag.main(["--quick"])
+    assert set(doc["rows"]) == set(diag.ROWS) and not diag.OUT.exists()
+    assert all(len(row["trials"]) == 2 for row in doc["rows"].values())
+
+
+def test_exp2b_end_only_control_on_file_belongs_to_the_committed_code():
+    diag = load_diag("diag_hs97_2b")
+    doc = json.loads(diag.OUT.read_text())
+    assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
+    assert set(doc["rows"]) == set(diag.ROWS)
+    for name, row in doc["rows"].items():
+        exp = diag.run_hs97.EXPERIMENTS_BY_ID[diag.ROWS[name]]
+        assert row["base"] == diag.ROWS[name] and row["seeds"] == diag.run_hs97.seeds_of(exp)
+        assert [t["seed"] for t in row["trials"]] == row["seeds"]
+        assert row["successes"] == sum(t["success"] for t in row["trials"])
+        assert row["median_wrong"] == float(np.median([t["test_wrong"] for t in row["trials"]]))
+        assert row["battery"] == diag.stored(row["base"])     # the battery row it is set against
+
+
 # ---------------------------------------------------------------- the two readings of g and h (Chapter 16)
 
 def test_squash_control_changes_only_g_and_h():

@@ -1,0 +1,133 @@
+"""Experiment 2b with the error at the sequence end only: do the every-step targets keep the
+paper's net from the end criterion? (Chapter 16).
+
+    .venv/bin/python experiments/diag_hs97_2b.py             # 2 rows x 18 trials, ~7 CPU-min
+    .venv/bin/python experiments/diag_hs97_2b.py --only end
+    .venv/bin/python experiments/diag_hs97_2b.py --quick     # smoke run, nothing stored
+
+In task 2b every next symbol is a target ("again, every next sequence element has to be
+predicted"), but success is judged at the sequence end only: "the maximal absolute error of all
+output units is below 0.25 at sequence end" (section 5.2; table 11: ABS(0.25)). The paper's net
+for 2a and 2b has no recurrent weights into its one cell or input gate, so after the first symbol
+the cell's state moves the same way in both classes, and chapter 16 shows that a net meeting the
+end criterion must then predict x or y with at least 0.75 at some middle step of about a third of
+the sequences, where the target of both is 0. The every-step targets work against such a net.
+
+The hypothesis this tests: that conflict is what keeps the battery's 2b nets from the end
+criterion. Each row here is a battery row re-run with one change: the error enters at the
+sequence end only (the targets and the mask of every other step set to 0; the inputs, the end
+targets and every random draw are the row's own). Everything else — net, seeds, initial weights,
+training sequences, sequential construction, learning rate, criterion, budget, frozen test and
+trainer (:func:`lstm_core.hs97.run_trials`) — is the battery row's. With one target per sequence
+the per-step rule makes the same change as this one, so there is no per-step row. This is a
+control, not a reproduction: the paper states every-step targets. The frozen test's MSE is then
+taken at the sequence end only, not over every step as in the battery's row.
+
+Writes ``results/hs97_diag/exp2b.json``: per row its base row, the trials' records and the base
+row's stored successes beside them.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import records  # noqa: E402
+import run_hs97  # noqa: E402
+
+from lstm_core import hs97  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "results" / "hs97_diag" / "exp2b.json"
+TASK = "random_long_lag_end"
+
+#: the control's rows: name -> the battery row it re-runs with the error at the end only
+ROWS = {"end": "hs97-2b", "paper-g-end": "hs97-2b-paper-g"}
+
+
+def end_only(batch):
+    """``batch`` of task 2b with a target at its last step only: ``mask`` set to the scored step
+    ``info["score"]`` (p, B, 1) and ``t`` to 0 everywhere else; the inputs and info unchanged."""
+    score = batch.info["score"]
+    return dataclasses.replace(batch, t=batch.t * score, mask=score.copy())
+
+
+@contextlib.contextmanager
+def end_only_task():
+    """Register task 2b with the error at the end only as :data:`TASK` in the battery's sampler
+    tables for the duration of the block (both tables are restored after it)."""
+    saved = dict(hs97.SAMPLERS), dict(hs97.HOT_SAMPLERS)
+    hs97.SAMPLERS[TASK] = lambda rng, B, p: end_only(hs97.random_long_lag(rng, B, p=p))
+    hs97.HOT_SAMPLERS[TASK] = lambda rng, B, p: end_only(hs97.random_long_lag(rng, B, p=p, hot=True))
+    try:
+        yield
+    finally:
+        for table, old in zip((hs97.SAMPLERS, hs97.HOT_SAMPLERS), saved):
+            table.clear()
+            table.update(old)
+
+
+def run_row(base_id: str, seeds, budget: int | None = None, end: bool = True, progress=None):
+    """The battery row ``base_id`` on ``seeds``, with the error at the sequence end only when
+    ``end``."""
+    setup = run_hs97.EXPERIMENTS_BY_ID[base_id]["setup"]
+    assert setup.task == "random_long_lag" and setup.score == "end", base_id
+    change = dict(task=TASK) if end else {}
+    if budget is not None:
+        change["max_sequences"] = budget
+    setup = hs97.Setup(**{**setup.__dict__, **change})
+    with end_only_task():
+        return hs97.run_trials(setup, seeds, progress=progress)
+
+
+def stored(base_id: str) -> dict:
+    """The battery's row ``base_id`` as it stands: its trials of the current code, their
+    successes and the median number of test sequences its frozen nets got wrong."""
+    exp = run_hs97.EXPERIMENTS_BY_ID[base_id]
+    fp, sh, seeds = run_hs97.fingerprint(), run_hs97.setup_hash(exp), set(run_hs97.seeds_of(exp))
+    recs = [r for r in run_hs97.load_trials(base_id) if r.get("fingerprint") == fp
+            and r.get("setup_hash") == sh and r["seed"] in seeds]
+    return dict(trials=len(recs), successes=int(sum(r["success"] for r in recs)),
+                median_wrong=float(np.median([r["test_wrong"] for r in recs])) if recs else None)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="2 trials, 300 sequences, nothing stored")
+    ap.add_argument("--only", nargs="*", default=None, help=f"some rows of {sorted(ROWS)}")
+    a = ap.parse_args(argv)
+    doc = {"rows": {}}
+    for name in a.only or list(ROWS):
+        base = ROWS[name]
+        exp = run_hs97.EXPERIMENTS_BY_ID[base]
+        seeds = run_hs97.seeds_of(exp)[:2] if a.quick else run_hs97.seeds_of(exp)
+        t0 = time.process_time()
+        recs = run_row(base, seeds, budget=300 if a.quick else None, progress=lambda r: print(
+            f"[{time.strftime('%H:%M:%S')}] {name} seed {r.seed}: success {r.success} after "
+            f"{r.sequences:,d}, test wrong {r.test_wrong}/{r.test_n}", flush=True))
+        row = dict(base=base, seeds=list(seeds), trials=[dataclasses.asdict(r) for r in recs],
+                   successes=int(sum(r.success for r in recs)),
+                   median_wrong=float(np.median([r.test_wrong for r in recs])),
+                   cpu_seconds=round(time.process_time() - t0, 1),
+                   battery=None if a.quick else stored(base))
+        doc["rows"][name] = row
+        print(f"{name}: {row['successes']}/{len(recs)}, frozen test median {row['median_wrong']:.0f} "
+              f"wrong (battery row {base}: {row['battery']})", flush=True)
+        if a.quick:
+            continue
+        disk = json.loads(OUT.read_text()) if OUT.exists() else {"rows": {}}   # another run's rows
+        disk["rows"][name] = row
+        disk["fingerprint"] = records.fingerprint_of(run_hs97.FINGERPRINT_FILES + [
+            "experiments/diag_hs97_2b.py"])
+        OUT.write_text(json.dumps(disk, indent=1) + "\n")
+    return doc
+
+
+if __name__ == "__main__":
+    main()
