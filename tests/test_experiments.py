@@ -665,14 +665,37 @@ def test_exp2b_end_only_quick_run_stores_nothing(tmp_path, monkeypatch):
     assert all(len(row["trials"]) == 2 for row in doc["rows"].values())
 
 
+def test_exp2b_shut_gate_changes_only_the_gate_weights_from_the_middle_symbols():
+    diag = load_diag("diag_hs97_2b")
+    spec = diag.run_hs97.EXPERIMENTS_BY_ID["hs97-2b"]["setup"].spec
+    plain = diag.tr.init_nets(spec, [np.random.default_rng(s) for s in (1, 2)], scale=0.2)
+    shut = diag.shut_middle_gate(diag.tr.init_nets, 99)(
+        spec, [np.random.default_rng(s) for s in (1, 2)], scale=0.2)
+    assert np.all(shut.W_in[:, :, :99] == diag.SHUT)
+    assert np.array_equal(shut.W_in[:, :, 99:], plain.W_in[:, :, 99:])     # x, y: as drawn
+    for n in ("W_c", "W_k"):
+        assert np.array_equal(getattr(shut, n), getattr(plain, n))
+
+
+def test_exp2b_shut_row_restores_the_trials_module():
+    diag = load_diag("diag_hs97_2b")
+    exp = diag.run_hs97.EXPERIMENTS_BY_ID["hs97-2b"]
+    seeds = diag.run_hs97.seeds_of(exp)[:2]
+    plain = diag.run_row("hs97-2b", seeds, budget=1000, end=False)
+    shut = diag.run_row("hs97-2b", seeds, budget=1000, end=False, shut=True)
+    assert diag.hs97.tr is diag.tr and [r.curve for r in shut] != [r.curve for r in plain]
+
+
 def test_exp2b_end_only_control_on_file_belongs_to_the_committed_code():
     diag = load_diag("diag_hs97_2b")
     doc = json.loads(diag.OUT.read_text())
     assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
     assert set(doc["rows"]) == set(diag.ROWS)
     for name, row in doc["rows"].items():
-        exp = diag.run_hs97.EXPERIMENTS_BY_ID[diag.ROWS[name]]
-        assert row["base"] == diag.ROWS[name] and row["seeds"] == diag.run_hs97.seeds_of(exp)
+        base, end, shut = diag.ROWS[name]
+        exp = diag.run_hs97.EXPERIMENTS_BY_ID[base]
+        assert (row["end_only"], row["shut"]) == (end, diag.SHUT if shut else None)
+        assert row["base"] == base and row["seeds"] == diag.run_hs97.seeds_of(exp)
         assert [t["seed"] for t in row["trials"]] == row["seeds"]
         assert row["successes"] == sum(t["success"] for t in row["trials"])
         assert row["median_wrong"] == float(np.median([t["test_wrong"] for t in row["trials"]]))
