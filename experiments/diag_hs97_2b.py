@@ -32,7 +32,7 @@ the gate starts closed to them (σ(−6) ≈ 0.0025) and open as drawn to x and 
 learn. This, too, is a control and not a reproduction: the paper draws every weight in ±0.2.
 
 Writes ``results/hs97_diag/exp2b.json``: per row its base row, the changes, the trials' records
-and the base row's stored successes beside them.
+and the base row as it stands (``run_hs97.stored_row``) beside them.
 """
 from __future__ import annotations
 
@@ -117,17 +117,6 @@ def run_row(base_id: str, seeds, budget: int | None = None, end: bool = True, sh
         hs97.tr = saved
 
 
-def stored(base_id: str) -> dict:
-    """The battery's row ``base_id`` as it stands: its trials of the current code, their
-    successes and the median number of test sequences its frozen nets got wrong."""
-    exp = run_hs97.EXPERIMENTS_BY_ID[base_id]
-    fp, sh, seeds = run_hs97.fingerprint(), run_hs97.setup_hash(exp), set(run_hs97.seeds_of(exp))
-    recs = [r for r in run_hs97.load_trials(base_id) if r.get("fingerprint") == fp
-            and r.get("setup_hash") == sh and r["seed"] in seeds]
-    return dict(trials=len(recs), successes=int(sum(r["success"] for r in recs)),
-                median_wrong=float(np.median([r["test_wrong"] for r in recs])) if recs else None)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="2 trials, 300 sequences, nothing stored")
@@ -148,7 +137,7 @@ def main(argv=None):
                    successes=int(sum(r.success for r in recs)),
                    median_wrong=float(np.median([r.test_wrong for r in recs])),
                    cpu_seconds=round(time.process_time() - t0, 1),
-                   battery=None if a.quick else stored(base))
+                   battery=None if a.quick else run_hs97.stored_row(base))
         doc["rows"][name] = row
         print(f"{name}: {row['successes']}/{len(recs)}, frozen test median {row['median_wrong']:.0f} "
               f"wrong (battery row {base}: {row['battery']})", flush=True)

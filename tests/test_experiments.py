@@ -557,6 +557,24 @@ def test_exp1_next_symbol_control_on_file_belongs_to_the_committed_code():
 
 # ---------------------------------------------------------------- experiment 2a, the added cell's first weights (Chapter 16)
 
+def _battery_and_control(diag, base: str, budget: int, off: dict, on: dict):
+    """Two seeds of battery row ``base`` at ``budget`` sequences (64 test sequences): the
+    battery's own trainer, then ``diag.run_row`` with the change ``off`` and ``on``; each as a
+    list of records without their CPU time."""
+    exp = diag.run_hs97.EXPERIMENTS_BY_ID[base]
+    seeds = diag.run_hs97.seeds_of(exp)[:2]
+    setup = diag.hs97.Setup(**{**exp["setup"].__dict__, "max_sequences": budget, "n_test": 64})
+    runner = diag.hs97_online.run_trials if exp.get("rule") == "per-step" else diag.hs97.run_trials
+    want = runner(setup, seeds)
+    diag.run_hs97.EXPERIMENTS_BY_ID[base] = dict(exp, setup=setup)
+    try:
+        got, changed = [diag.run_row(base, seeds, **kw) for kw in (off, on)]
+    finally:
+        diag.run_hs97.EXPERIMENTS_BY_ID[base] = exp
+    strip = lambda recs: [{k: v for k, v in r.__dict__.items() if k != "cpu_seconds"} for r in recs]  # noqa: E731
+    return strip(want), strip(got), strip(changed)
+
+
 def test_exp2a_init_control_zeroes_only_the_cell_to_output_weights():
     diag = load_diag("diag_hs97_2a_init")
     setup = diag.run_hs97.EXPERIMENTS_BY_ID["hs97-2a-paper-g-frozen"]["setup"]
@@ -574,22 +592,11 @@ def test_exp2a_init_control_zeroes_only_the_cell_to_output_weights():
 def test_exp2a_init_control_without_the_change_is_the_battery_trainer(base):
     """run_row(zero=False) is the battery's trainer for that row, record for record."""
     diag = load_diag("diag_hs97_2a_init")
-    exp = diag.run_hs97.EXPERIMENTS_BY_ID[base]
-    seeds = diag.run_hs97.seeds_of(exp)[:2]
     # the cell is switched on after 600 sequences in these rows: run past that
-    setup = diag.hs97.Setup(**{**exp["setup"].__dict__, "max_sequences": 800, "n_test": 64})
-    runner = diag.hs97_online.run_trials if exp.get("rule") == "per-step" else diag.hs97.run_trials
-    want = runner(setup, seeds)
-    diag.run_hs97.EXPERIMENTS_BY_ID[base] = dict(exp, setup=setup)
-    try:
-        got = diag.run_row(base, seeds, zero=False)
-        changed = diag.run_row(base, seeds, zero=True)
-    finally:
-        diag.run_hs97.EXPERIMENTS_BY_ID[base] = exp
-    strip = lambda r: {k: v for k, v in r.__dict__.items() if k != "cpu_seconds"}  # noqa: E731
-    assert [strip(r) for r in got] == [strip(r) for r in want]
-    assert all(r.blocks_added_at == [600] for r in want)
-    assert [strip(r) for r in changed] != [strip(r) for r in want]
+    want, got, changed = _battery_and_control(diag, base, 800, dict(zero=False), dict(zero=True))
+    assert got == want
+    assert all(r["blocks_added_at"] == [600] for r in want)
+    assert changed != want
     assert diag.hs97.tr is diag.tr                      # the trials module is restored
 
 
@@ -639,21 +646,10 @@ def test_exp2b_end_only_task_is_registered_only_inside_the_block():
 def test_exp2b_end_only_control_without_the_change_is_the_battery_trainer():
     """run_row(end=False) is the battery's trainer for hs97-2b, record for record."""
     diag = load_diag("diag_hs97_2b")
-    base = "hs97-2b"
-    exp = diag.run_hs97.EXPERIMENTS_BY_ID[base]
-    seeds = diag.run_hs97.seeds_of(exp)[:2]
-    setup = diag.hs97.Setup(**{**exp["setup"].__dict__, "max_sequences": 1000, "n_test": 64})
-    want = diag.hs97.run_trials(setup, seeds)
-    diag.run_hs97.EXPERIMENTS_BY_ID[base] = dict(exp, setup=setup)
-    try:
-        got = diag.run_row(base, seeds, end=False)
-        changed = diag.run_row(base, seeds, end=True)
-    finally:
-        diag.run_hs97.EXPERIMENTS_BY_ID[base] = exp
-    strip = lambda r: {k: v for k, v in r.__dict__.items() if k != "cpu_seconds"}  # noqa: E731
-    assert [strip(r) for r in got] == [strip(r) for r in want]
-    assert all(len(r.curve) == 1 for r in want)
-    assert [r.curve for r in changed] != [r.curve for r in want]
+    want, got, changed = _battery_and_control(diag, "hs97-2b", 1000, dict(end=False), dict(end=True))
+    assert got == want
+    assert all(len(r["curve"]) == 1 for r in want)
+    assert [r["curve"] for r in changed] != [r["curve"] for r in want]
     assert diag.TASK not in diag.hs97.SAMPLERS
 
 
@@ -699,7 +695,7 @@ def test_exp2b_end_only_control_on_file_belongs_to_the_committed_code():
         assert [t["seed"] for t in row["trials"]] == row["seeds"]
         assert row["successes"] == sum(t["success"] for t in row["trials"])
         assert row["median_wrong"] == float(np.median([t["test_wrong"] for t in row["trials"]]))
-        assert row["battery"] == diag.stored(row["base"])     # the battery row it is set against
+        assert row["battery"] == diag.run_hs97.stored_row(row["base"])   # the row it is set against
 
 
 # ---------------------------------------------------------------- the two readings of g and h (Chapter 16)
