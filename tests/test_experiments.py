@@ -688,9 +688,10 @@ def test_exp2b_end_only_control_on_file_belongs_to_the_committed_code():
     assert doc["fingerprint"] == diag.records.fingerprint_of(sorted(doc["fingerprint"]))
     assert set(doc["rows"]) == set(diag.ROWS)
     for name, row in doc["rows"].items():
-        base, end, shut = diag.ROWS[name]
+        base, end, shut, budget = diag.ROWS[name]
         exp = diag.run_hs97.EXPERIMENTS_BY_ID[base]
-        assert (row["end_only"], row["shut"]) == (end, diag.SHUT if shut else None)
+        assert (row["end_only"], row["shut"], row["budget"]) == (end, diag.SHUT if shut else None, budget)
+        assert all(t["sequences"] <= (budget or exp["setup"].max_sequences) for t in row["trials"])
         assert row["base"] == base and row["seeds"] == diag.run_hs97.seeds_of(exp)
         assert [t["seed"] for t in row["trials"]] == row["seeds"]
         assert row["successes"] == sum(t["success"] for t in row["trials"])
