@@ -1,5 +1,5 @@
-"""Experiment 2b with the error at the sequence end only: do the every-step targets keep the
-paper's net from the end criterion? (Chapter 16).
+"""Experiment 2b: what keeps the paper's net from the end criterion, the every-step targets or
+the random middle symbols? (Chapter 16).
 
     .venv/bin/python experiments/diag_hs97_2b.py             # 5 rows x 18 trials, ~20 CPU-min
     .venv/bin/python experiments/diag_hs97_2b.py --only end

@@ -614,7 +614,7 @@ def test_exp2a_init_control_on_file_belongs_to_the_committed_code():
         assert row["battery"] == diag.stored(row["base"])     # the battery row it is set against
 
 
-# ---------------------------------------------------------------- experiment 2b, the error at the end only (Chapter 16)
+# ---------------------------------------------------------------- experiment 2b, the error at the end and the shut gate (Chapter 16)
 
 @pytest.mark.parametrize("hot", [False, True])
 def test_exp2b_end_only_keeps_the_inputs_and_the_end_targets(hot):
